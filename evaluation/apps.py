@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvaluationConfig(AppConfig):
+    name = "evaluation"
+    verbose_name = _("社会组织评估")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from registry.access import register_role_provider
+
+        from .selectors import evaluation_roles
+
+        register_role_provider(evaluation_roles)

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FederationConfig(AppConfig):
+    name = "federation"
+    verbose_name = _("社区社会组织联合会")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from registry.access import register_role_provider
+
+        from .selectors import federation_roles
+
+        register_role_provider(federation_roles)

@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from registry.enums import UnitLevel
+
+
+class Federation(models.Model):
+    """A street's federation of community social organizations (街道社区社会组织联合会).
+    At most one per street; a street may have none yet."""
+
+    street = models.OneToOneField(
+        "registry.AdministrativeUnit",
+        on_delete=models.PROTECT,
+        related_name="federation",
+        limit_choices_to={"level": UnitLevel.STREET},
+        verbose_name=_("街道"),
+    )
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("联合会")
+        verbose_name_plural = _("联合会")
+        ordering = ["street__code"]
+
+    def __str__(self):
+        return self.name
+
+
+class FederationStaff(models.Model):
+    """A user who works for a federation (the federation staff role)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="federation_roles", verbose_name=_("用户")
+    )
+    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="staff", verbose_name=_("联合会"))
+
+    class Meta:
+        verbose_name = _("联合会工作人员")
+        verbose_name_plural = _("联合会工作人员")
+        constraints = [models.UniqueConstraint(fields=["user", "federation"], name="federation_staff_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.federation}"

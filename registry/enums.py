@@ -1,0 +1,96 @@
+"""Stable codes of the registry. Codes are stored; labels are translated for display."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitLevel(models.TextChoices):
+    CITY = "city", _("市")
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道")
+    COMMUNITY = "community", _("社区")
+
+
+class OrganizationKind(models.TextChoices):
+    SOCIAL_GROUP = "social_group", _("社会团体")
+    SERVICE_INSTITUTION = "service_institution", _("民办非企业单位")
+    FOUNDATION = "foundation", _("基金会")
+    COMMUNITY_GROUP = "community_group", _("社区社会组织")
+
+    @classmethod
+    def registered(cls):
+        """Kinds that are legal persons with a unified social credit code."""
+        return [cls.SOCIAL_GROUP, cls.SERVICE_INSTITUTION, cls.FOUNDATION]
+
+
+# The second character of a civil-affairs credit code names the kind (GB 32100).
+USCC_KIND_CHARACTER = {
+    OrganizationKind.SOCIAL_GROUP: "1",
+    OrganizationKind.SERVICE_INSTITUTION: "2",
+    OrganizationKind.FOUNDATION: "3",
+}
+# The first character: the registration department; 5 is civil affairs.
+USCC_CIVIL_AFFAIRS = "5"
+
+
+class Category(models.TextChoices):
+    INDUSTRY_ASSOCIATION = "industry_association", _("行业协会商会")
+    SCIENCE_TECHNOLOGY = "science_technology", _("科技类")
+    PUBLIC_WELFARE = "public_welfare", _("公益慈善类")
+    COMMUNITY_SERVICE = "community_service", _("城乡社区服务类")
+    OTHER = "other", _("其他（需业务主管单位）")
+
+    @classmethod
+    def direct_registration(cls):
+        """The four categories that register directly, without a supervising unit."""
+        return [cls.INDUSTRY_ASSOCIATION, cls.SCIENCE_TECHNOLOGY, cls.PUBLIC_WELFARE, cls.COMMUNITY_SERVICE]
+
+
+class FieldOfActivity(models.TextChoices):
+    ELDERLY_CARE = "elderly_care", _("养老服务")
+    EDUCATION = "education", _("教育")
+    HEALTH = "health", _("卫生健康")
+    CULTURE = "culture", _("文化")
+    SPORTS = "sports", _("体育")
+    SCIENCE = "science", _("科技")
+    CHILDREN = "children", _("儿童教育")
+    LEGAL = "legal", _("法律服务")
+    OTHER_WELFARE = "other_welfare", _("其他公益")
+
+
+class OrganizationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PENDING = "pending", _("审核中")
+    ACTIVE = "active", _("正常")
+    ABNORMAL = "abnormal", _("活动异常")
+    REVOKED = "revoked", _("已撤销登记")
+    DEREGISTERED = "deregistered", _("已注销")
+    FILED = "filed", _("已备案")
+    LAPSED = "lapsed", _("备案失效")
+
+
+class Role(models.TextChoices):
+    """Every role of DESIGN.md section 5, by stable code. Where each is held is noted."""
+
+    CITY_OFFICER = "city_officer", _("市级登记管理人员")  # on a city unit
+    DISTRICT_OFFICER = "district_officer", _("区级登记管理人员")  # on a district unit
+    STREET_OFFICER = "street_officer", _("街道工作人员")  # on a street unit
+    COMMUNITY_SUPERVISOR = "community_supervisor", _("社区社会监督员")  # on a community unit
+    FEDERATION_STAFF = "federation_staff", _("联合会工作人员")  # federation.FederationStaff
+    AGENCY_MANAGER = "agency_manager", _("评估机构负责人")  # evaluation.AgencyMember
+    ASSESSOR = "assessor", _("评估专家")  # evaluation.AgencyMember
+    COMMITTEE_MEMBER = "committee_member", _("评估委员会委员")  # evaluation.CommitteeMember
+    ORGANIZATION_ACCOUNT = "organization_account", _("组织账号")  # registry.OrganizationAccount
+
+    @classmethod
+    def unit_roles(cls):
+        return [cls.CITY_OFFICER, cls.DISTRICT_OFFICER, cls.STREET_OFFICER, cls.COMMUNITY_SUPERVISOR]
+
+
+# A unit role may only be held on a unit of its level.
+ROLE_LEVEL = {
+    Role.CITY_OFFICER: UnitLevel.CITY,
+    Role.DISTRICT_OFFICER: UnitLevel.DISTRICT,
+    Role.STREET_OFFICER: UnitLevel.STREET,
+    Role.COMMUNITY_SUPERVISOR: UnitLevel.COMMUNITY,
+}
