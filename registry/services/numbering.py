@@ -1,5 +1,6 @@
 """Gapless numbering for filing and certificate numbers."""
 
+from django.conf import settings
 from django.db import transaction
 
 from ..models import NumberSequence
@@ -19,3 +20,12 @@ def allocate_number(*, series: str, year: int) -> int:
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return sequence.last_number
+
+
+FILING_SERIES = "community_group_filing"
+
+
+def allocate_filing_number(*, year: int) -> str:
+    """The next community-group filing number of `year`, e.g. 市南备字〔2026〕第0001号."""
+    number = allocate_number(series=FILING_SERIES, year=year)
+    return f"{settings.REGISTRY_FILING_PREFIX}备字〔{year}〕第{number:04d}号"
