@@ -102,9 +102,10 @@ TASKS = {
     }
 }
 
+# ModelBackend first: it is the one that logs people in (and the one test clients use).
 AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -148,3 +149,5 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 
 # The short name in the district's filing numbers (市南备字〔2026〕第0001号).
 REGISTRY_FILING_PREFIX = env.str("REGISTRY_FILING_PREFIX", default="市南")
+# Uploaded spreadsheets wait here between the preview and the confirm step (never public).
+REGISTRY_IMPORT_DIR = env.path("REGISTRY_IMPORT_DIR", default=BASE_DIR / "var" / "imports")

@@ -31,3 +31,8 @@ class OrganizationChange(models.Model):
 
     def __str__(self):
         return f"{self.organization} · {self.field}"
+
+    @property
+    def field_label(self) -> str:
+        """The changed field's name as people read it."""
+        return str(self.organization._meta.get_field(self.field).verbose_name)

@@ -1,15 +1,15 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import Role
+from ..enums import ROLE_LEVEL, Role, UnitLevel
 
 
 class UnitRole(models.Model):
     """A staff user's role on an administrative unit (city, district, street or community).
 
-    The level of the unit must match the role (see `ROLE_LEVEL`); `registry.services.roles`
-    enforces it.
+    The level of the unit must match the role (see `ROLE_LEVEL`).
     """
 
     user = models.ForeignKey(
@@ -27,6 +27,16 @@ class UnitRole(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+    def clean(self):
+        expected = ROLE_LEVEL.get(self.role)
+        if self.unit_id and expected and self.unit.level != expected:
+            raise ValidationError(
+                {
+                    "unit": _("%(role)s须授予在%(level)s级单位上。")
+                    % {"role": Role(self.role).label, "level": UnitLevel(expected).label}
+                }
+            )
 
 
 class OrganizationAccount(models.Model):

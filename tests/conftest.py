@@ -1,0 +1,44 @@
+"""Fixtures shared by the whole suite."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from registry.enums import Role, UnitLevel
+from registry.services.roles import assign_unit_role
+from registry.services.units import add_unit
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def tree(db):
+    """A small administrative tree: 青岛市 → 市南区 → 湛山街道 (盐城路社区, 仰口路社区) and
+    八大关街道 (太平角社区)."""
+    city = add_unit(parent=None, code="370200", name="青岛市", level=UnitLevel.CITY)
+    district = add_unit(parent=city, code="370202", name="市南区", level=UnitLevel.DISTRICT)
+    zhanshan = add_unit(parent=district, code="370202010", name="湛山街道", level=UnitLevel.STREET)
+    yancheng = add_unit(parent=zhanshan, code="370202010001", name="盐城路社区", level=UnitLevel.COMMUNITY)
+    yangkou = add_unit(parent=zhanshan, code="370202010002", name="仰口路社区", level=UnitLevel.COMMUNITY)
+    badaguan = add_unit(parent=district, code="370202009", name="八大关街道", level=UnitLevel.STREET)
+    taipingjiao = add_unit(parent=badaguan, code="370202009001", name="太平角社区", level=UnitLevel.COMMUNITY)
+    return SimpleNamespace(
+        city=city,
+        district=district,
+        zhanshan=zhanshan,
+        yancheng=yancheng,
+        yangkou=yangkou,
+        badaguan=badaguan,
+        taipingjiao=taipingjiao,
+    )
+
+
+@pytest.fixture
+def make_officer(tree):
+    """make_officer(role, unit) → a user holding that unit role."""
+
+    def make(role: Role, unit, username: str | None = None):
+        user = UserFactory(username=username or f"{role}_{unit.code}")
+        assign_unit_role(user=user, role=role, unit=unit)
+        return user
+
+    return make
