@@ -174,13 +174,24 @@ class TextWidget(widgets.CharWidget):
         return _text(value)
 
 
+class CodeWidget(widgets.CharWidget):
+    """A credit code or filing number: compacted, and None when absent (as stored)."""
+
+    def __init__(self, *, is_uscc: bool):
+        super().__init__()
+        self.is_uscc = is_uscc
+
+    def clean(self, value, row=None, **kwargs):
+        return (normalize_uscc(_text(value)) if self.is_uscc else _text(value)) or None
+
+
 class OrganizationResource(resources.ModelResource):
     """Imports and exports organizations; every write goes through the organization services
     on behalf of `actor`, so history is kept and scoping is enforced."""
 
     name = fields.Field("name", COLUMNS["name"], widget=TextWidget())
-    uscc = fields.Field("uscc", COLUMNS["uscc"], widget=TextWidget())
-    filing_number = fields.Field("filing_number", COLUMNS["filing_number"], widget=TextWidget())
+    uscc = fields.Field("uscc", COLUMNS["uscc"], widget=CodeWidget(is_uscc=True))
+    filing_number = fields.Field("filing_number", COLUMNS["filing_number"], widget=CodeWidget(is_uscc=False))
     kind = fields.Field("kind", COLUMNS["kind"], widget=ChoiceWidget(OrganizationKind, what=_("类型")))
     category = fields.Field("category", COLUMNS["category"], widget=ChoiceWidget(Category, what=_("类别")))
     activity_fields = fields.Field("activity_fields", COLUMNS["activity_fields"], widget=ActivityFieldsWidget())
@@ -224,7 +235,8 @@ class OrganizationResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         """Refuse a code or filing number that an earlier row of the same file already used."""
-        row_number = kwargs.get("row_number")
+        # import-export counts data rows from 1; the spreadsheet's header is row 1.
+        row_number = kwargs["row_number"] + 1
         for field in ("uscc", "filing_number"):
             value = _text(row.get(COLUMNS[field]))
             if field == "uscc":
@@ -235,6 +247,21 @@ class OrganizationResource(resources.ModelResource):
             if key in self._seen:
                 raise ValidationError({field: _("与文件第%(row)d行重复。") % {"row": self._seen[key]}})
             self._seen[key] = row_number
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A row is unchanged when each of its columns would export as it does now."""
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        for field in self.get_import_fields():
+            if field.column_name not in row:
+                continue
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                new = sorted(item.pk for item in field.clean(row))
+                if new != sorted(item.pk for item in original.activity_fields.all()):
+                    return False
+            elif field.export(instance) != field.export(original):
+                return False
+        return True
 
     def save_instance(self, instance, is_create, row, **kwargs):
         data = {field: getattr(instance, field) for field in COLUMNS if field != "activity_fields"}
