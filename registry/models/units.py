@@ -25,12 +25,14 @@ class AdministrativeUnit(MP_Node):
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=16, choices=UnitLevel.choices)
 
-    node_order_by = ["code"]
+    # No node_order_by: a new unit is appended under its parent, so existing paths never shift
+    # (sorted insertion would rewrite the paths of later siblings and their subtrees).
 
     class Meta:
         verbose_name = _("行政单位")
         verbose_name_plural = _("行政单位")
-        ordering = ["path"]
+        # Division codes are hierarchical, so code order is tree order.
+        ordering = ["code"]
 
     def __str__(self):
         return self.name

@@ -198,7 +198,8 @@ def test_street_officer_files_a_community_group_in_its_street(client, tree, make
 
 def test_bad_credit_code_is_refused_with_a_chinese_message(client, tree, make_officer):
     client.force_login(make_officer(Role.DISTRICT_OFFICER, tree.district))
-    bad = make_uscc(OrganizationKind.SOCIAL_GROUP)[:-1] + "0"
+    code = make_uscc(OrganizationKind.SOCIAL_GROUP)
+    bad = code[:-1] + ("1" if code[-1] != "1" else "2")
     response = client.post(
         reverse("organizations:add"),
         {

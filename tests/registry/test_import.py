@@ -45,6 +45,10 @@ def good_row(name="市南区青少年科技协会", **overrides) -> list[str]:
     return row(**values)
 
 
+def with_wrong_check_character(code: str) -> str:
+    return code[:-1] + ("1" if code[-1] != "1" else "2")
+
+
 def as_csv(rows, encoding="utf-8-sig") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -73,7 +77,7 @@ def test_dry_run_lists_each_rows_errors_in_chinese_and_writes_nothing(tree):
     duplicate_in_file = make_uscc(OrganizationKind.SERVICE_INSTITUTION)
     rows = [
         good_row("合格的协会"),  # row 2: fine
-        good_row("校验位错", 统一社会信用代码=make_uscc()[:-1] + "0"),  # 3
+        good_row("校验位错", 统一社会信用代码=with_wrong_check_character(make_uscc())),  # 3
         good_row("类型不符", 统一社会信用代码=make_uscc(OrganizationKind.SERVICE_INSTITUTION)),  # 4
         good_row("未知街道", 街道="火星街道"),  # 5
         good_row("社区不属于街道", 社区="太平角社区"),  # 6
