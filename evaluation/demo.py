@@ -28,7 +28,9 @@ def _get_or_create(model, *, lookup: dict, defaults: dict):
 def create_evaluation_bodies(*, district: AdministrativeUnit) -> tuple[Agency, Committee, int]:
     """The agency and the committee (whose authority is the district unit); returns both and how
     many were created."""
-    agency, agency_created = _get_or_create(Agency, lookup={"name": AGENCY_NAME}, defaults={"contact_phone": AGENCY_PHONE})
+    agency, agency_created = _get_or_create(
+        Agency, lookup={"name": AGENCY_NAME}, defaults={"contact_phone": AGENCY_PHONE}
+    )
     committee, committee_created = _get_or_create(
         Committee, lookup={"name": COMMITTEE_NAME}, defaults={"authority": district}
     )

@@ -5,8 +5,7 @@ Organizations are first *planned* as plain values from a seeded `random.Random`,
 through the registry's services. Planning never looks at the database, so a seed always yields the
 same plan; writing skips what is already stored (units by code, registered organizations by credit
 code, community groups by name and street), so a second run writes nothing. A database holds the
-data of one seed: another seed on top would find the registered organizations (their codes do not
-depend on the seed) but add community groups under new names.
+data of one seed: loading another seed on top is refused (see `_check_same_seed`).
 """
 
 import csv
@@ -155,6 +154,7 @@ class OrganizationPlan:
     authority_code: str | None = None
     supervising_unit: str = ""
     supervising_approval_number: str = ""
+    activity_area: str = ""
     status: str = Status.ACTIVE
 
 
@@ -194,6 +194,7 @@ def _registered(rng, streets, kind, named_themes, fixed) -> list[OrganizationPla
                 supervising_approval_number=(
                     f"{abbreviation}〔{founded_on.year}〕{rng.randint(1, 60)}号" if index in supervised else ""
                 ),
+                activity_area=CITY_NAME if index in city else DISTRICT_NAME,
                 status=Status.ABNORMAL if index in abnormal else Status.ACTIVE,
             )
         )
@@ -227,6 +228,7 @@ def _community_groups(rng, streets) -> list[OrganizationPlan]:
             street_code=street.code,
             community_code=community_code,
             founded_on=random_date(rng, 2012, 2025),
+            activity_area=community_name,
             status=Status.FILED,
         )
         for street, (community_code, community_name), theme in fixed + drawn
@@ -265,7 +267,8 @@ def plan_organizations(rng: random.Random, streets: list[StreetRow]) -> list[Org
 
 
 def _facts(rng: random.Random, plan: OrganizationPlan) -> dict:
-    """The facts not needed to tell organizations apart: drawn while writing, in plan order."""
+    """The facts that do not tell organizations apart. Drawn after the plan, for every planned
+    organization whether stored or not, so that they never depend on what the database holds."""
     registered = plan.kind != OrganizationKind.COMMUNITY_GROUP
     if plan.kind == OrganizationKind.SOCIAL_GROUP:
         capital = Decimal(rng.randint(30, 100) * 1000)
@@ -273,7 +276,6 @@ def _facts(rng: random.Random, plan: OrganizationPlan) -> dict:
         capital = Decimal(rng.randint(3, 200) * 10000)
     else:
         capital = None
-    area = {CITY_CODE: CITY_NAME, DISTRICT_CODE: DISTRICT_NAME}.get(plan.authority_code, "")
     return {
         "address": street_address(rng, plan.street_code),
         "registered_capital": capital,
@@ -283,22 +285,35 @@ def _facts(rng: random.Random, plan: OrganizationPlan) -> dict:
         "public_phone": office_phone(rng) if registered else "",
         "legal_representative_id_number": resident_id(rng),
         "legal_representative_phone": mobile_phone(rng),
-        "activity_area": area,
     }
+
+
+class OtherSeedLoaded(Exception):
+    """The database already holds the demo of another seed."""
+
+
+def _check_same_seed(plans: list[OrganizationPlan], stored: dict[str, str]) -> None:
+    """Refuse to load on top of another seed's demo: the credit codes would match (they do not
+    depend on the seed) while the community groups would not, so 365 more would be filed. Names
+    changed by hand in the back office are a few at most; another seed changes nearly all."""
+    renamed = sum(1 for plan in plans if plan.uscc in stored and stored[plan.uscc] != plan.name)
+    if stored and renamed * 2 > len(stored):
+        raise OtherSeedLoaded("数据库中已有用其他随机种子载入的演示数据；请使用原来的种子，或换用新的数据库。")
 
 
 def load_organizations(*, rng: random.Random, streets: list[StreetRow], units: dict[str, AdministrativeUnit]) -> int:
     """Create the planned organizations that are not stored yet; returns how many were created."""
     plans = plan_organizations(rng, streets)
-    facts = [_facts(rng, plan) for plan in plans]  # drawn for every plan, stored or not: stable
+    facts = [_facts(rng, plan) for plan in plans]
     fields = {field.code: field for field in ActivityField.objects.all()}
     if missing := set(FieldOfActivity.values) - fields.keys():
         raise RuntimeError(f"activity fields missing (run migrate): {sorted(missing)}")
-    codes = set(Organization.objects.filter(uscc__isnull=False).values_list("uscc", flat=True))
+    stored = dict(Organization.objects.filter(uscc__in=[p.uscc for p in plans if p.uscc]).values_list("uscc", "name"))
+    _check_same_seed(plans, stored)
     groups = set(Organization.objects.filter(kind=OrganizationKind.COMMUNITY_GROUP).values_list("name", "street__code"))
     created = 0
     for plan, plan_facts in zip(plans, facts, strict=True):
-        if plan.uscc in codes or (plan.name, plan.street_code) in groups:
+        if plan.uscc in stored or (plan.name, plan.street_code) in groups:
             continue
         data = {
             "name": plan.name,
@@ -312,6 +327,7 @@ def load_organizations(*, rng: random.Random, streets: list[StreetRow], units: d
             "street": units[plan.street_code],
             "community": units[plan.community_code],
             "founded_on": plan.founded_on,
+            "activity_area": plan.activity_area,
             **plan_facts,
         }
         with transaction.atomic():  # a filing number is used by the group created with it, or returned
