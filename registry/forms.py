@@ -7,7 +7,6 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from .enums import UnitLevel
 from .models import AdministrativeUnit
 from .selectors.units import units_for_user
-from .validators import validate_resident_id
 
 ORGANIZATION_FORM_FIELDS = [
     "name",
@@ -50,7 +49,6 @@ class OrganizationForm(WagtailAdminModelForm):
         self.fields["registration_authority"].queryset = AdministrativeUnit.objects.filter(
             level__in=[UnitLevel.CITY, UnitLevel.DISTRICT]
         )
-        self.fields["legal_representative_id_number"].validators.append(validate_resident_id)
 
     def clean_uscc(self):
         return (self.cleaned_data.get("uscc") or "").strip().upper() or None

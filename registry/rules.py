@@ -12,6 +12,10 @@ from .selectors.organizations import manageable_organizations_for_user, organiza
 
 MANAGING_ROLES = {Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.STREET_OFFICER}
 
+# rules.is_superuser ignores is_active; a deactivated superuser must lose everything, as the
+# selectors already make it.
+is_active_superuser = rules.is_active & rules.is_superuser
+
 
 @rules.predicate
 def uses_back_office(user):
@@ -41,17 +45,17 @@ def may_administer_units(user):
 
 
 # Wagtail admin access follows the roles: no group to keep in step by hand.
-rules.add_perm("wagtailadmin.access_admin", rules.is_superuser | uses_back_office)
+rules.add_perm("wagtailadmin.access_admin", is_active_superuser | uses_back_office)
 
-rules.add_perm("registry.view_organization", rules.is_superuser | may_view_organization)
-rules.add_perm("registry.add_organization", rules.is_superuser | may_manage_organization)
-rules.add_perm("registry.change_organization", rules.is_superuser | may_manage_organization)
-rules.add_perm("registry.delete_organization", rules.is_superuser)  # deregistration is a status
+rules.add_perm("registry.view_organization", is_active_superuser | may_view_organization)
+rules.add_perm("registry.add_organization", is_active_superuser | may_manage_organization)
+rules.add_perm("registry.change_organization", is_active_superuser | may_manage_organization)
+rules.add_perm("registry.delete_organization", is_active_superuser)  # deregistration is a status
 
-rules.add_perm("registry.view_administrativeunit", rules.is_superuser | uses_back_office)
-rules.add_perm("registry.add_administrativeunit", rules.is_superuser | may_administer_units)
-rules.add_perm("registry.change_administrativeunit", rules.is_superuser | may_administer_units)
-rules.add_perm("registry.delete_administrativeunit", rules.is_superuser)
+rules.add_perm("registry.view_administrativeunit", is_active_superuser | uses_back_office)
+rules.add_perm("registry.add_administrativeunit", is_active_superuser | may_administer_units)
+rules.add_perm("registry.change_administrativeunit", is_active_superuser | may_administer_units)
+rules.add_perm("registry.delete_administrativeunit", is_active_superuser)
 
 for action in ("view", "add", "change", "delete"):
-    rules.add_perm(f"registry.{action}_unitrole", rules.is_superuser | may_administer_units)
+    rules.add_perm(f"registry.{action}_unitrole", is_active_superuser | may_administer_units)

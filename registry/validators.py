@@ -10,7 +10,7 @@ from stdnum.cn import ric, uscc
 from .enums import USCC_CIVIL_AFFAIRS, USCC_KIND_CHARACTER, OrganizationKind
 
 # 市南备字〔2026〕第0001号: the district's filing numbers for community groups.
-FILING_NUMBER_RE = re.compile(r"^\S{1,8}备字〔(\d{4})〕第(\d{4,})号$")
+FILING_NUMBER_RE = re.compile(r"\S{1,8}备字〔(\d{4})〕第(\d{4,})号")
 
 
 def normalize_uscc(value: str) -> str:
@@ -58,14 +58,23 @@ def validate_uscc_for_kind(value: str, kind: str) -> None:
 
 
 def validate_filing_number(value: str) -> None:
-    if not FILING_NUMBER_RE.match(value or ""):
+    if not FILING_NUMBER_RE.fullmatch(value or ""):
         raise ValidationError(_("备案编号格式应如“市南备字〔2026〕第0001号”。"), code="filing_number_format")
 
 
 def validate_resident_id(value: str) -> None:
-    """A GB 11643 resident identity number (18 characters, check character)."""
+    """A GB 11643 resident identity number: 17 digits, a real birth date, the check character.
+
+    Not `stdnum.cn.ric.validate`: it also demands that the area code existed in the birth year,
+    which refuses every 市南 (370202, created 1983) resident born earlier.
+    """
+    number = ric.compact(value or "")
     try:
-        ric.validate(value)
+        if len(number) != 18 or not number[:17].isdigit():
+            raise stdnum_errors.InvalidFormat()
+        ric.get_birth_date(number)
+        if number[-1] != ric.calc_check_digit(number):
+            raise stdnum_errors.InvalidChecksum()
     except stdnum_errors.ValidationError:
         raise ValidationError(_("居民身份证号码无效。"), code="resident_id_invalid") from None
 

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import Category, FieldOfActivity, OrganizationKind, OrganizationStatus, UnitLevel
-from ..validators import normalize_uscc, validate_filing_number, validate_uscc_for_kind
+from ..validators import normalize_uscc, validate_filing_number, validate_resident_id, validate_uscc_for_kind
 from .units import AdministrativeUnit
 
 
@@ -91,7 +91,9 @@ class Organization(models.Model):
     legal_representative = models.CharField(_("法定代表人（负责人）"), max_length=50, blank=True)
     public_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     # Private fields: never on a public page, in open data or the public API.
-    legal_representative_id_number = models.CharField(_("法定代表人身份证号码"), max_length=18, blank=True)
+    legal_representative_id_number = models.CharField(
+        _("法定代表人身份证号码"), max_length=18, blank=True, validators=[validate_resident_id]
+    )
     legal_representative_phone = models.CharField(_("法定代表人手机"), max_length=40, blank=True)
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -86,10 +86,22 @@ def test_dry_run_lists_each_rows_errors_in_chinese_and_writes_nothing(tree):
         good_row("日期错", 成立日期="2015-13-45"),  # 9
         good_row("资金为负", 开办资金="-100"),  # 10
         good_row("", 统一社会信用代码=make_uscc()),  # 11: name missing
-        good_row("备案号重复", 统一社会信用代码="", 类型="社区社会组织", 类别="",
-                 备案编号=make_filing_number(), 成立日期="2020-01-01"),  # 12: fine
-        row(名称="占用已有备案号", 类型="社会团体", 统一社会信用代码=make_uscc(), 类别="公益慈善类", 街道="湛山街道",
-            备案编号="x"),  # 13: registered with a filing number
+        good_row(
+            "备案号重复",
+            统一社会信用代码="",
+            类型="社区社会组织",
+            类别="",
+            备案编号=make_filing_number(),
+            成立日期="2020-01-01",
+        ),  # 12: fine
+        row(
+            名称="占用已有备案号",
+            类型="社会团体",
+            统一社会信用代码=make_uscc(),
+            类别="公益慈善类",
+            街道="湛山街道",
+            备案编号="x",
+        ),  # 13: registered with a filing number
         good_row("未知类型", 类型="基金会社"),  # 14
     ]
     before = Organization.objects.count()
@@ -152,11 +164,14 @@ def test_importing_the_same_file_twice_creates_no_duplicates_and_changes_nothing
 
 def test_an_update_through_import_is_recorded_in_the_history(tree):
     code = make_uscc()
-    import_organizations(content=as_csv([good_row("丙协会", 统一社会信用代码=code)]), filename="a.csv", actor=None,
-                         dry_run=False)
+    import_organizations(
+        content=as_csv([good_row("丙协会", 统一社会信用代码=code)]), filename="a.csv", actor=None, dry_run=False
+    )
     report = import_organizations(
         content=as_csv([good_row("丙协会", 统一社会信用代码=code, 住所="青岛市市南区新地址8号")]),
-        filename="a.csv", actor=None, dry_run=False,
+        filename="a.csv",
+        actor=None,
+        dry_run=False,
     )
     assert report.count("update") == 1
     change = OrganizationChange.objects.get(organization__uscc=code, field="address")
@@ -165,8 +180,15 @@ def test_an_update_through_import_is_recorded_in_the_history(tree):
 
 
 def test_an_export_imported_again_changes_nothing(client, tree, make_officer):
-    create_org(street=tree.zhanshan, community=tree.yangkou, name="丁协会", activity_codes=["culture"],
-               founded_on="2011-03-04", registered_capital="30000.50", legal_representative="李红")
+    create_org(
+        street=tree.zhanshan,
+        community=tree.yangkou,
+        name="丁协会",
+        activity_codes=["culture"],
+        founded_on="2011-03-04",
+        registered_capital="30000.50",
+        legal_representative="李红",
+    )
     create_org(street=tree.badaguan, kind=OrganizationKind.COMMUNITY_GROUP, name="太平角社区合唱团")
     client.force_login(make_officer(Role.DISTRICT_OFFICER, tree.district))
     for export_format in ("csv", "xlsx"):
@@ -179,8 +201,9 @@ def test_an_export_imported_again_changes_nothing(client, tree, make_officer):
 
 
 def test_gbk_csv_from_excel_is_read(tree):
-    report = import_organizations(content=as_csv([good_row("戊协会")], encoding="gb18030"), filename="a.csv",
-                                  actor=None, dry_run=True)
+    report = import_organizations(
+        content=as_csv([good_row("戊协会")], encoding="gb18030"), filename="a.csv", actor=None, dry_run=True
+    )
     assert report.rows[0].name == "戊协会"
     assert not report.has_errors
 
@@ -201,8 +224,17 @@ def test_unreadable_files_are_refused_whole(tree, content, filename, message):
 
 def test_street_officer_cannot_import_into_another_street(tree, make_officer):
     officer = make_officer(Role.STREET_OFFICER, tree.zhanshan)
-    rows = [good_row("八大关社区舞蹈队", 统一社会信用代码="", 类型="社区社会组织", 类别="", 备案编号=make_filing_number(),
-                     街道="八大关街道", 社区="太平角社区")]
+    rows = [
+        good_row(
+            "八大关社区舞蹈队",
+            统一社会信用代码="",
+            类型="社区社会组织",
+            类别="",
+            备案编号=make_filing_number(),
+            街道="八大关街道",
+            社区="太平角社区",
+        )
+    ]
     report = import_organizations(content=as_csv(rows), filename="a.csv", actor=officer, dry_run=False)
     assert not report.committed
     assert "无权" in errors_of(report, 2)
