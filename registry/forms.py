@@ -7,31 +7,10 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from .enums import UnitLevel
 from .models import AdministrativeUnit
 from .selectors.units import units_for_user
+from .services.organizations import ACTIVITY_FIELDS, TRACKED_FIELDS
 
-ORGANIZATION_FORM_FIELDS = [
-    "name",
-    "kind",
-    "uscc",
-    "filing_number",
-    "category",
-    "activity_fields",
-    "status",
-    "registration_authority",
-    "supervising_unit",
-    "supervising_approval_number",
-    "street",
-    "community",
-    "address",
-    "founded_on",
-    "registered_capital",
-    "business_scope",
-    "activity_area",
-    "member_count",
-    "legal_representative",
-    "public_phone",
-    "legal_representative_id_number",
-    "legal_representative_phone",
-]
+# The form edits exactly the facts whose changes the history records.
+ORGANIZATION_FORM_FIELDS = [*TRACKED_FIELDS, ACTIVITY_FIELDS]
 
 
 class OrganizationForm(WagtailAdminModelForm):
