@@ -6,19 +6,10 @@ Plain data, kept apart from `registry.demo` so that the planning code stays shor
 
 from dataclasses import dataclass
 
-from .enums import Category
+from .enums import Category, FieldOfActivity
 
-E, ED, H, C, S, SC, CH, L, W = (
-    "elderly_care",
-    "education",
-    "health",
-    "culture",
-    "sports",
-    "science",
-    "children",
-    "legal",
-    "other_welfare",
-)
+# Short names for the fields of activity, to keep the theme tables below readable.
+E, ED, H, C, S, SC, CH, L, W = FieldOfActivity.values
 IND, SCI, PUB, COM = (
     Category.INDUSTRY_ASSOCIATION,
     Category.SCIENCE_TECHNOLOGY,

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from registry.enums import Role, UnitLevel
 from registry.services.roles import assign_unit_role
@@ -21,7 +22,7 @@ def tree(db):
     yangkou = add_unit(parent=zhanshan, code="370202010002", name="仰口路社区", level=UnitLevel.COMMUNITY)
     badaguan = add_unit(parent=district, code="370202009", name="八大关街道", level=UnitLevel.STREET)
     taipingjiao = add_unit(parent=badaguan, code="370202009001", name="太平角社区", level=UnitLevel.COMMUNITY)
-    return SimpleNamespace(
+    units = SimpleNamespace(
         city=city,
         district=district,
         zhanshan=zhanshan,
@@ -30,6 +31,17 @@ def tree(db):
         badaguan=badaguan,
         taipingjiao=taipingjiao,
     )
+    # Re-read: a parent's in-memory child count is stale once children are added under it.
+    for unit in vars(units).values():
+        unit.refresh_from_db()
+    return units
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Messages are asserted in Chinese, the default language, whatever a request activated before."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

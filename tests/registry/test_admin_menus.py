@@ -38,7 +38,7 @@ def test_only_city_and_district_officers_administer_units(client, tree, make_off
         {"parent": tree.district.pk, "code": "370202011", "name": "金湖路街道", "level": "street"},
     )
     assert response.status_code == 302
-    tree.district.refresh_from_db()  # treebeard reads the child count from the instance
+    tree.district.refresh_from_db()  # treebeard reads the child count from the instance, now stale
     new_street = tree.district.get_children().get(name="金湖路街道")
     assert new_street.code == "370202011"
 

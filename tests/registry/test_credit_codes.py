@@ -3,7 +3,6 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 from stdnum.cn import ric
 
 from registry.enums import OrganizationKind
@@ -28,12 +27,6 @@ WRONG_CHECK_CHARACTER = "51370000MJD6217312"
 SEVENTEEN_CHARACTERS = "51370000MJD621731"
 CONTAINS_LETTER_I = "51370000MJD6217I11"
 ENTERPRISE_CODE = "91370202MA3C00000G"  # valid, but registered by market regulation (department 9)
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    with translation.override("zh-hans"):
-        yield
 
 
 def refusal(check, *args) -> ValidationError:

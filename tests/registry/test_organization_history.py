@@ -15,15 +15,6 @@ from tests.factories import create_org
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def tree(tree):
-    """The shared tree with its units re-read, so that no test relies on the in-memory path of a
-    unit created before its siblings (scoping and location checks compare paths)."""
-    for unit in vars(tree).values():
-        unit.refresh_from_db()
-    return tree
-
-
 def resident_id(first_17: str) -> str:
     return first_17 + ric.calc_check_digit(first_17 + "0")
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from stdnum.cn import ric
 
 from registry.enums import Category, OrganizationKind, OrganizationStatus
@@ -15,21 +14,6 @@ from registry.services.organizations import create_organization, update_organiza
 from tests.factories import create_org, make_filing_number, make_uscc
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tree(tree):
-    """The shared tree with its units re-read, so that no test relies on the in-memory path of a
-    unit created before its siblings (scoping and location checks compare paths)."""
-    for unit in vars(tree).values():
-        unit.refresh_from_db()
-    return tree
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    with translation.override("zh-hans"):
-        yield
 
 
 def registered_data(tree, **overrides) -> dict:

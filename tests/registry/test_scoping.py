@@ -46,10 +46,7 @@ BOTH_FEDERATIONS = {"湛山街道社区社会组织联合会", "八大关街道�
 
 @pytest.fixture
 def tree(tree):
-    """The shared tree with its units re-read (scoping compares paths), plus a second district of
-    the city, 市北区, with one street."""
-    for unit in vars(tree).values():
-        unit.refresh_from_db()
+    """The shared tree plus a second district of the city, 市北区, with one street."""
     tree.shibei = add_unit(parent=tree.city, code="370203", name="市北区", level=UnitLevel.DISTRICT)
     tree.liaoning = add_unit(parent=tree.shibei, code="370203001", name="辽宁路街道", level=UnitLevel.STREET)
     return tree

@@ -6,7 +6,6 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import translation
 
 from registry.enums import Role, UnitLevel
 from registry.models import AdministrativeUnit, NumberSequence, UnitRole
@@ -16,21 +15,6 @@ from registry.services.roles import assign_unit_role
 from registry.services.units import add_unit
 from registry.validators import validate_filing_number
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def tree(tree):
-    """The shared tree with its units re-read, so that no test relies on the in-memory path of a
-    unit created before its siblings (scoping and location checks compare paths)."""
-    for unit in vars(tree).values():
-        unit.refresh_from_db()
-    return tree
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    with translation.override("zh-hans"):
-        yield
 
 
 def refusal(**kwargs) -> dict[str, list[str]]:
