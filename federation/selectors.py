@@ -37,3 +37,8 @@ def federations_for_user(user) -> QuerySet[Federation]:
 
 def public_federations() -> QuerySet[Federation]:
     return Federation.objects.select_related("street")
+
+
+def federation_of_street(street) -> Federation | None:
+    """The street's federation, the hub of its community organizations, if it has one."""
+    return Federation.objects.filter(street=street).first()

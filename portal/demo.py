@@ -38,6 +38,9 @@ from registry.enums import OrganizationKind, Role, UnitLevel
 from registry.models import Organization, OrganizationAccount
 from registry.services.roles import assign_unit_role, link_organization_account
 
+from .content_demo import create_demo_content
+from .site_structure import ensure_site_pages
+
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "demo2026"
 SITE_URL = "http://127.0.0.1:8000/"
@@ -163,7 +166,9 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
             rng=demo_random(seed, "federations"), streets=[units[street.code] for street in streets]
         )
         agency, committee, bodies = create_evaluation_bodies(district=units[DISTRICT_CODE])
+        create_demo_content(stdout=stdout)
         users = create_demo_users(units=units, agency=agency, committee=committee)
+        ensure_site_pages()
     created = {
         "units": units_added,
         "organizations": organizations,

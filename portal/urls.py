@@ -1,14 +1,25 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from .api import api
+from .views import open_data
+from .views.text_size import set_text_size
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("text-size/", set_text_size, name="set_text_size"),
+    path("api/v1/", api.urls),
+    path("open-data/", open_data.open_data_index, name="open_data"),
+    path("open-data/organizations.csv", open_data.organizations_csv, name="open_data_csv"),
+    path("open-data/organizations.xlsx", open_data.organizations_xlsx, name="open_data_xlsx"),
+    path("open-data/organizations.json", open_data.organizations_json, name="open_data_json"),
 ]
 
 if settings.DEBUG:
@@ -18,4 +29,10 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    path("", include(wagtail_urls)),
+    # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)
+    # refuses; this serves such addresses through the same Wagtail routing, after it.
+    re_path(r"^((?:[^/]+/)*)$", wagtail_views.serve),
+    prefix_default_language=False,
+)

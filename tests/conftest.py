@@ -1,10 +1,14 @@
 """Fixtures shared by the whole suite."""
 
+import io
+import sys
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 from django.utils import translation
 
+from portal.demo import load_demo_data
 from registry.enums import Role, UnitLevel
 from registry.services.roles import assign_unit_role
 from registry.services.units import add_unit
@@ -54,3 +58,24 @@ def make_officer(tree):
         return user
 
     return make
+
+
+DEMO_SEED = 2026
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Load the demo once for the module, in a transaction rolled back afterwards so that other
+    modules start from an empty database; each test runs in a savepoint inside it."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            created = load_demo_data(DEMO_SEED, io.StringIO())
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    yield created
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)

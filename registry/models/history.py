@@ -35,4 +35,5 @@ class OrganizationChange(models.Model):
     @property
     def field_label(self) -> str:
         """The changed field's name as people read it."""
-        return str(self.organization._meta.get_field(self.field).verbose_name)
+        organization_model = self._meta.get_field("organization").related_model
+        return str(organization_model._meta.get_field(self.field).verbose_name)

@@ -96,6 +96,10 @@ class Organization(models.Model):
     )
     legal_representative_phone = models.CharField(_("法定代表人手机"), max_length=40, blank=True)
 
+    # Derived for the public directory by `registry.services.organizations`, never edited.
+    name_pinyin = models.CharField(_("名称拼音"), max_length=255, blank=True, editable=False, db_index=True)
+    search_document = models.TextField(_("检索文本"), blank=True, editable=False)
+
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ..models import ActivityField, Organization, OrganizationChange
+from ..models import ActivityField, AdministrativeUnit, Organization, OrganizationChange
+from ..search import build_search_document, name_sort_key
 from ..selectors.organizations import manageable_organizations_for_user
 from ..validators import mask_resident_id
 
@@ -71,6 +73,27 @@ def _check_actor_may_manage(actor, organization: Organization) -> None:
         raise ValidationError({"street": _("您无权登记或修改该街道、该类型的组织。")})
 
 
+def refresh_search_fields(organization: Organization) -> None:
+    """Recompute the derived search fields from the name, codes and location (not saved)."""
+    organization.name_pinyin = name_sort_key(organization.name)
+    organization.search_document = build_search_document(
+        name=organization.name,
+        codes=[organization.uscc, organization.filing_number],
+        places=[unit.name for unit in (organization.street, organization.community) if unit is not None],
+    )
+
+
+def reindex_organizations_of_unit(unit: AdministrativeUnit) -> int:
+    """After a unit is renamed: refresh the search fields of the organizations located in it."""
+    organizations = list(
+        Organization.objects.filter(Q(street=unit) | Q(community=unit)).select_related("street", "community")
+    )
+    for organization in organizations:
+        refresh_search_fields(organization)
+    Organization.objects.bulk_update(organizations, ["name_pinyin", "search_document"], batch_size=500)
+    return len(organizations)
+
+
 def _record_changes(
     organization: Organization, before: dict[str, str], after: dict[str, str], *, actor, source: str
 ) -> list[OrganizationChange]:
@@ -97,6 +120,7 @@ def create_organization(
     """Create an organization from validated facts. `actor` must manage the result."""
     organization = Organization(**data)
     organization.full_clean()
+    refresh_search_fields(organization)
     organization.save()
     organization.activity_fields.set(activity_fields)
     _check_actor_may_manage(actor, organization)
@@ -123,6 +147,7 @@ def update_organization(
     for field, value in data.items():
         setattr(current, field, value)
     current.full_clean()
+    refresh_search_fields(current)
     current.save()
     if activity_fields is not None:
         current.activity_fields.set(activity_fields)

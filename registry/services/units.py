@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ..enums import UnitLevel
 from ..models import AdministrativeUnit
 from ..models.units import CHILD_LEVEL, CODE_LENGTH
+from .organizations import reindex_organizations_of_unit
 
 
 def _check_unit(*, parent: AdministrativeUnit | None, code: str, level: str) -> None:
@@ -43,9 +44,12 @@ def add_unit(*, parent: AdministrativeUnit | None, code: str, name: str, level: 
         return AdministrativeUnit.objects.get(pk=parent.pk).add_child(instance=unit)
 
 
+@transaction.atomic
 def rename_unit(*, unit: AdministrativeUnit, name: str) -> AdministrativeUnit:
-    """Units keep their code and place in the tree; only the name may change."""
+    """Units keep their code and place in the tree; only the name may change. Organizations
+    located there are found by the new name from then on."""
     unit.name = name
     unit.full_clean(exclude=["path", "depth", "numchild"])
     unit.save(update_fields=["name"])
+    reindex_organizations_of_unit(unit)
     return unit

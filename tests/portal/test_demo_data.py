@@ -2,7 +2,6 @@
 the same data for the same seed, and nothing new on a second run."""
 
 import io
-import sys
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -10,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Max
 
 from federation.models import Federation
@@ -23,24 +21,6 @@ from registry.validators import FILING_NUMBER_RE, validate_resident_id, validate
 
 SEED = 2026
 ZHANSHAN = "370202010"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Load the demo once for the module, in a transaction rolled back afterwards so that other
-    modules start from an empty database; each test runs in a savepoint inside it."""
-    outer = transaction.atomic()
-    with django_db_blocker.unblock():
-        outer.__enter__()
-        try:
-            created = load_demo_data(SEED, io.StringIO())
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    yield created
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 def organizations():

@@ -10,6 +10,9 @@ from registry.enums import OrganizationKind
 from registry.selectors.organizations import count_by_kind, public_organizations
 from registry.selectors.units import streets
 
+from .content import NewsArticlePage
+from .directory import DirectoryPage
+
 
 class HomePage(Page):
     """The site's root: the district's figures and an introduction."""
@@ -18,6 +21,14 @@ class HomePage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "portal.DirectoryPage",
+        "portal.StatisticsPage",
+        "portal.NewsIndexPage",
+        "portal.PolicyIndexPage",
+        "portal.GuideIndexPage",
+        "portal.AccessibilityStatementPage",
+    ]
     max_count = 1
 
     class Meta:
@@ -33,4 +44,8 @@ class HomePage(Page):
             (_("街道联合会"), public_federations().count()),
             (_("街道"), streets().count()),
         ]
+        context["latest_news"] = (
+            NewsArticlePage.objects.live().public().order_by("-date", "-pk").only("title", "url_path", "date")[:5]
+        )
+        context["directory"] = DirectoryPage.objects.live().first()
         return context

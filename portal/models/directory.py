@@ -1,0 +1,81 @@
+"""The directory: one routable page over the registry's organizations (not a page per
+organization). /directory/ searches and filters; /directory/<credit code or filing number>/ is
+an organization's public page."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.models import Page
+
+from federation.selectors import federation_of_street
+from registry.selectors.directory import facet_counts, search_directory
+from registry.selectors.organizations import organization_for_identifier
+from registry.selectors.public import display_fields, public_changes, public_record
+
+from ..forms import DirectoryForm
+
+PAGE_SIZE = 20
+
+
+class DirectoryPage(RoutablePageMixin, Page):
+    parent_page_types = ["portal.HomePage"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("社会组织名录")
+
+    @path("")
+    def directory(self, request):
+        form = DirectoryForm(request.GET)
+        filters = form.filters()
+        paginator = Paginator(search_directory(filters), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return TemplateResponse(
+            request,
+            "portal/directory/index.html",
+            {
+                "page": self,
+                "form": form,
+                "filters": filters,
+                "facets": _facets_for_template(form, facet_counts(filters), filters),
+                "results": page,
+                "paginator": paginator,
+                "query_without_page": query.urlencode(),
+            },
+        )
+
+    @re_path(r"^(?P<identifier>[^/]+)/$")
+    def organization(self, request, identifier):
+        organization = organization_for_identifier(identifier)
+        if organization is None or organization.status in ("draft", "pending"):
+            raise Http404
+        record = public_record(organization)
+        return TemplateResponse(
+            request,
+            "portal/directory/organization.html",
+            {
+                "page": self,
+                "organization": organization,
+                "record": record,
+                "fields": display_fields(record),
+                "federation": federation_of_street(organization.street),
+                "changes": public_changes(organization)[:100],
+            },
+        )
+
+
+def _facets_for_template(form, counts, filters):
+    """[(name, label, [(value, label, count, checked)])] in the form's order."""
+    return [
+        (
+            name,
+            form.fields[name].label,
+            [(value, label, count, value in getattr(filters, name)) for value, label, count in counts[name]],
+        )
+        for name in counts
+    ]
