@@ -18,8 +18,7 @@ from registry.selectors.directory import (
     SortOrder,
     search_directory,
 )
-from registry.selectors.organizations import organization_for_identifier
-from registry.selectors.public import public_record
+from registry.selectors.public import public_organization, public_record
 from registry.selectors.statistics import registry_statistics
 
 api = NinjaAPI(
@@ -130,8 +129,8 @@ def list_organizations(request, query: Query[DirectoryQuery]):
     "/organizations/{identifier}", response=OrganizationOut, summary="One organization by credit code or filing number"
 )
 def get_organization(request, identifier: str):
-    organization = organization_for_identifier(identifier)
-    if organization is None or organization.status in ("draft", "pending"):
+    organization = public_organization(identifier)
+    if organization is None:
         raise HttpError(404, _("未找到该组织。"))
     return public_record(organization)
 

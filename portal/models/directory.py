@@ -11,8 +11,7 @@ from wagtail.models import Page
 
 from federation.selectors import federation_of_street
 from registry.selectors.directory import facet_counts, search_directory
-from registry.selectors.organizations import organization_for_identifier
-from registry.selectors.public import display_fields, public_changes, public_record
+from registry.selectors.public import display_fields, public_changes, public_organization, public_record
 
 from ..forms import DirectoryForm
 
@@ -51,8 +50,8 @@ class DirectoryPage(RoutablePageMixin, Page):
 
     @re_path(r"^(?P<identifier>[^/]+)/$")
     def organization(self, request, identifier):
-        organization = organization_for_identifier(identifier)
-        if organization is None or organization.status in ("draft", "pending"):
+        organization = public_organization(identifier)
+        if organization is None:
             raise Http404
         record = public_record(organization)
         return TemplateResponse(

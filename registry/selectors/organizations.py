@@ -35,11 +35,6 @@ def manageable_organizations_for_user(user) -> QuerySet[Organization]:
     return Organization.objects.filter(_union([held.manages for held in roles])).distinct()
 
 
-def organization_for_identifier(identifier: str) -> Organization | None:
-    """The organization with this credit code or filing number, if any."""
-    return Organization.objects.filter(Q(uscc=identifier) | Q(filing_number=identifier)).first()
-
-
 def with_list_relations(queryset: QuerySet[Organization]) -> QuerySet[Organization]:
     """What a list of organizations shows, fetched in a constant number of queries."""
     return queryset.select_related("street", "community", "registration_authority").prefetch_related("activity_fields")

@@ -4,10 +4,11 @@ in it, so they cannot leak through any of them."""
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Organization, OrganizationChange
+from ..validators import normalize_uscc
 from .organizations import public_organizations
 
 # (key, label) of every public field, in the order open data lists them.
@@ -41,6 +42,15 @@ def public_queryset() -> QuerySet[Organization]:
         .select_related("street", "community", "registration_authority")
         .prefetch_related("activity_fields")
         .order_by("name_pinyin", "pk")
+    )
+
+
+def public_organization(identifier: str) -> Organization | None:
+    """The public organization with this credit code or filing number, if there is one."""
+    return (
+        public_queryset()
+        .filter(Q(uscc=normalize_uscc(identifier) or None) | Q(filing_number=identifier.strip()))
+        .first()
     )
 
 
