@@ -16,7 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("text-size/", set_text_size, name="set_text_size"),
     path("api/v1/", api.urls),
-    path("open-data/", open_data.open_data_index, name="open_data"),
     path("open-data/organizations.csv", open_data.organizations_csv, name="open_data_csv"),
     path("open-data/organizations.xlsx", open_data.organizations_xlsx, name="open_data_xlsx"),
     path("open-data/organizations.json", open_data.organizations_json, name="open_data_json"),
@@ -30,6 +29,9 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
+    # The open-data page reads in either language (/open-data/, /en/open-data/); the downloads above
+    # stay unprefixed, so their column headers and labels are always the default language's.
+    path("open-data/", open_data.open_data_index, name="open_data"),
     path("", include(wagtail_urls)),
     # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)
     # refuses; this serves such addresses through the same Wagtail routing, after it.

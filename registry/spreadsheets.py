@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from .enums import Category, FieldOfActivity, OrganizationKind, UnitLevel
@@ -192,8 +193,8 @@ class OrganizationResource(resources.ModelResource):
     name = fields.Field("name", COLUMNS["name"], widget=TextWidget())
     uscc = fields.Field("uscc", COLUMNS["uscc"], widget=CodeWidget(is_uscc=True))
     filing_number = fields.Field("filing_number", COLUMNS["filing_number"], widget=CodeWidget(is_uscc=False))
-    kind = fields.Field("kind", COLUMNS["kind"], widget=ChoiceWidget(OrganizationKind, what=_("类型")))
-    category = fields.Field("category", COLUMNS["category"], widget=ChoiceWidget(Category, what=_("类别")))
+    kind = fields.Field("kind", COLUMNS["kind"], widget=ChoiceWidget(OrganizationKind, what=gettext_lazy("类型")))
+    category = fields.Field("category", COLUMNS["category"], widget=ChoiceWidget(Category, what=gettext_lazy("类别")))
     activity_fields = fields.Field("activity_fields", COLUMNS["activity_fields"], widget=ActivityFieldsWidget())
     street = fields.Field("street", COLUMNS["street"], widget=UnitWidget(UnitLevel.STREET))
     community = fields.Field("community", COLUMNS["community"], widget=UnitWidget(UnitLevel.COMMUNITY))

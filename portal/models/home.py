@@ -1,6 +1,7 @@
 """Wagtail pages of the public site. Pages hold content; organizations are registry models."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
@@ -42,7 +43,7 @@ class HomePage(Page):
             (OrganizationKind.SERVICE_INSTITUTION.label, by_kind[OrganizationKind.SERVICE_INSTITUTION]),
             (_("备案社区社会组织"), by_kind[OrganizationKind.COMMUNITY_GROUP]),
             (_("街道联合会"), public_federations().count()),
-            (_("街道"), streets().count()),
+            (pgettext_lazy("how many", "街道"), streets().count()),
         ]
         context["latest_news"] = (
             NewsArticlePage.objects.live().public().order_by("-date", "-pk").only("title", "url_path", "date")[:5]
