@@ -6,12 +6,14 @@ INSTALLED := $(VENV)/.installed-requirements
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup system-packages migrate demo check
+.PHONY: run test lint format setup system-packages migrate demo check messages
 
 run: setup migrate demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# `make test` also needs the browser of the end-to-end tests (tests/e2e); `make run` does not.
+test: EXTRA_SYSTEM_PACKAGES := chromium
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -27,7 +29,7 @@ format: setup
 setup: system-packages $(INSTALLED)
 
 system-packages:
-	@scripts/install-system-packages.sh
+	@scripts/install-system-packages.sh $(EXTRA_SYSTEM_PACKAGES)
 
 $(INSTALLED): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,3 +44,14 @@ demo: migrate
 
 check: setup
 	$(PY) manage.py check
+
+# Translations. `make messages` extracts every msgid of our code (Chinese, the default language) into
+# locale/en/LC_MESSAGES/django.po, keeping the English already there, and compiles django.mo. New
+# strings arrive untranslated or marked fuzzy, and tests/portal/test_english.py fails until each has
+# its English. The .mo is kept in git, so `make run` and `make test` never need gettext; this does.
+MESSAGES_IGNORE := --ignore=$(VENV) --ignore=tests --ignore=screenshots --ignore=static --ignore=media \
+	--ignore=var --ignore=test-results
+messages: EXTRA_SYSTEM_PACKAGES := gettext
+messages: setup
+	$(PY) manage.py makemessages -l en $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages --ignore=$(VENV)

@@ -15,16 +15,19 @@ class Bar:
     y: int
     width: float
     colour: str
+    value_x: float  # where the figure is written: just after the bar, on white
 
 
 def bar_chart(rows: list[dict], *, width: int = 640, row_height: int = 28, label_width: int = 150) -> dict:
     """Horizontal bars for [{label, count}]: the geometry a template draws."""
     largest = max((row["count"] for row in rows), default=0) or 1
     room = width - label_width - 60
-    bars = [
-        Bar(row["label"], row["count"], index * row_height, room * row["count"] / largest, PALETTE[0])
-        for index, row in enumerate(rows)
-    ]
+    bars = []
+    for index, row in enumerate(rows):
+        bar_width = room * row["count"] / largest
+        bars.append(
+            Bar(row["label"], row["count"], index * row_height, bar_width, PALETTE[0], label_width + bar_width + 6)
+        )
     return {"bars": bars, "width": width, "height": row_height * len(rows), "label_width": label_width}
 
 

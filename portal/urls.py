@@ -35,6 +35,6 @@ urlpatterns += i18n_patterns(
     path("", include(wagtail_urls)),
     # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)
     # refuses; this serves such addresses through the same Wagtail routing, after it.
-    re_path(r"^((?:[^/]+/)*)$", wagtail_views.serve),
+    re_path(r"^((?:[^/]+/)*)$", wagtail_views.serve, name="wagtail_serve_any"),
     prefix_default_language=False,
 )

@@ -5,6 +5,9 @@
 #   libpango-1.0-0, libpangoft2-1.0-0  WeasyPrint's text layout
 #   fonts-noto-cjk       Chinese glyphs (Noto Serif/Sans CJK SC) for certificates and pages
 #   python3-venv         `python3 -m venv` on a bare Debian
+# and the extra packages a Makefile target passes as arguments:
+#   chromium             (make test) the browser of the end-to-end tests in tests/e2e
+#   gettext              (make messages) xgettext/msgmerge/msgfmt for makemessages and compilemessages
 set -euo pipefail
 
 packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)

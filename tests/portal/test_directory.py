@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.charts import bar_chart
 from registry.enums import OrganizationKind, OrganizationStatus
 from registry.models import Organization
 from registry.selectors.directory import DirectoryFilters, SortOrder, facet_counts, search_directory
@@ -210,3 +211,11 @@ def test_statistics_page_shows_the_figures_as_charts_and_tables(client, demo):
         assert f"<dt>{label}</dt><dd>{count}</dd>" in html, label
         assert f'<th scope="row">{label}</th><td>{count}</td>' in html or label == "街道联合会"
     assert '<th scope="row">湛山街道</th>' in html
+
+
+def test_bar_chart_writes_each_figure_after_its_bar():
+    chart = bar_chart([{"label": "甲", "count": 10}, {"label": "乙", "count": 5}], width=400, label_width=100)
+    long, short = chart["bars"]
+    assert long.width == 2 * short.width
+    for bar in chart["bars"]:
+        assert bar.value_x > 100 + bar.width  # on white, not on the bar (contrast)
