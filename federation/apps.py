@@ -9,7 +9,9 @@ class FederationConfig(AppConfig):
 
     def ready(self):
         from registry.access import register_role_provider
+        from registry.selectors.directory import register_directory_facet
 
-        from .selectors import federation_roles
+        from .selectors import MEMBERSHIP_FACET, federation_roles
 
         register_role_provider(federation_roles)
+        register_directory_facet(MEMBERSHIP_FACET)

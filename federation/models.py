@@ -46,3 +46,41 @@ class FederationStaff(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.federation}"
+
+
+class Membership(models.Model):
+    """An organization's membership of its street's federation. Leaving sets `left_on`; the row
+    stays as the record of the membership."""
+
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("联合会")
+    )
+    organization = models.ForeignKey(
+        "registry.Organization",
+        on_delete=models.CASCADE,
+        related_name="federation_memberships",
+        verbose_name=_("会员组织"),
+    )
+    joined_on = models.DateField(_("入会日期"))
+    left_on = models.DateField(_("退会日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        ordering = ["federation", "joined_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["federation", "organization"],
+                condition=models.Q(left_on__isnull=True),
+                name="federation_membership_one_current",
+                violation_error_message=_("该组织已是本联合会的会员。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
+                name="federation_membership_left_after_joined",
+                violation_error_message=_("退会日期不能早于入会日期。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} · {self.federation}"

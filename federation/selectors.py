@@ -1,9 +1,12 @@
 """Reads of federations, scoped like the registry's."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from registry.access import NOTHING, HeldRole, held_roles
 from registry.enums import OrganizationKind, Role
+from registry.models import Organization
+from registry.selectors.directory import DirectoryFacet
 from registry.selectors.roles import in_subtree
 from registry.selectors.units import streets_for_user
 
@@ -11,12 +14,14 @@ from .models import Federation, FederationStaff
 
 
 def federation_roles(user) -> list[HeldRole]:
-    """Role provider for `registry.access`: federation staff see their street's community groups."""
+    """Role provider for `registry.access`: federation staff see their street's community groups
+    and their federation's members."""
     return [
         HeldRole(
             role=Role.FEDERATION_STAFF,
             where=staff.federation.name,
-            sees=in_subtree(staff.federation.street) & Q(kind=OrganizationKind.COMMUNITY_GROUP),
+            sees=(in_subtree(staff.federation.street) & Q(kind=OrganizationKind.COMMUNITY_GROUP))
+            | Q(pk__in=Organization.objects.filter(_membership_condition([staff.federation.street.code])).values("pk")),
             manages=NOTHING,
             unit=staff.federation.street,
         )
@@ -42,3 +47,36 @@ def public_federations() -> QuerySet[Federation]:
 def federation_of_street(street) -> Federation | None:
     """The street's federation, the hub of its community organizations, if it has one."""
     return Federation.objects.filter(street=street).first()
+
+
+def current_members(federation: Federation):
+    return federation.memberships.filter(left_on__isnull=True).select_related("organization")
+
+
+def _membership_condition(street_codes: list[str]) -> Q:
+    return Q(
+        federation_memberships__left_on__isnull=True,
+        federation_memberships__federation__street__code__in=street_codes,
+    )
+
+
+def _membership_counts(organizations) -> dict[str, int]:
+    return dict(
+        organizations.filter(federation_memberships__left_on__isnull=True)
+        .values_list("federation_memberships__federation__street__code")
+        .annotate(n=Count("pk", distinct=True))
+    )
+
+
+def _federation_choices() -> list[tuple[str, str]]:
+    return list(Federation.objects.order_by("street__code").values_list("street__code", "name"))
+
+
+MEMBERSHIP_FACET = DirectoryFacet(
+    name="federation",
+    label=_("所属联合会"),
+    choices=_federation_choices,
+    # A subquery keeps one row per organization whatever else the query joins.
+    condition=lambda codes: Q(pk__in=Organization.objects.filter(_membership_condition(codes)).values("pk")),
+    counts=_membership_counts,
+)

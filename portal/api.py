@@ -82,6 +82,7 @@ class DirectoryQuery(Schema):
     community: list[str] = []
     status: list[Status] = []
     credit: list[Credit] = []
+    federation: list[str] = []
     sort: Sort = SortOrder.RELEVANCE
     page: int = 1
     page_size: int = 20
@@ -111,7 +112,9 @@ def list_organizations(request, query: Query[DirectoryQuery]):
         raise HttpError(400, _("page 应为正整数。"))
     if len(query.q) > 100:
         raise HttpError(400, _("q 不能超过100个字符。"))
-    filters = DirectoryFilters(**query.dict(exclude={"page", "page_size"}))
+    filters = DirectoryFilters(
+        **query.dict(exclude={"page", "page_size", "federation"}), extra={"federation": query.federation}
+    )
     paginator = Paginator(search_directory(filters), query.page_size)
     if query.page > max(paginator.num_pages, 1):
         raise HttpError(404, _("没有这一页。"))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from evaluation.demo import AGENCY_NAME, COMMITTEE_NAME, create_evaluation_bodies
 from evaluation.enums import AgencyRole
 from evaluation.services import add_agency_member, add_committee_member
-from federation.demo import found_federations
+from federation.demo import admit_members, found_federations
 from federation.models import Federation
 from federation.services import add_federation_staff
 from registry import demo as registry_demo
@@ -165,6 +165,7 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         federations = found_federations(
             rng=demo_random(seed, "federations"), streets=[units[street.code] for street in streets]
         )
+        members = admit_members(rng=demo_random(seed, "members"))
         agency, committee, bodies = create_evaluation_bodies(district=units[DISTRICT_CODE])
         create_demo_content(stdout=stdout)
         users = create_demo_users(units=units, agency=agency, committee=committee)
@@ -173,13 +174,14 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         "units": units_added,
         "organizations": organizations,
         "federations": federations,
+        "members": members,
         "evaluation_bodies": bodies,
         "users": users,
     }
     if stdout is not None:
         stdout.write(
             f"演示数据（种子 {seed}）：新建行政单位 {units_added} 个、社会组织 {organizations} 个、"
-            f"联合会 {federations} 个、评估机构和评估委员会 {bodies} 个、用户 {users} 个，"
+            f"联合会 {federations} 个（新入会组织 {members} 个）、评估机构和评估委员会 {bodies} 个、用户 {users} 个，"
             f"用时 {time.monotonic() - started:.1f} 秒。\n"
         )
     return created

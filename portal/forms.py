@@ -11,6 +11,7 @@ from registry.selectors.directory import (
     DirectoryFilters,
     RegistrationPath,
     SortOrder,
+    extra_facets,
 )
 
 
@@ -39,8 +40,14 @@ class DirectoryForm(forms.Form):
             codes[level].append((code, name))
         self.fields["street"].choices = codes[UnitLevel.STREET]
         self.fields["community"].choices = codes[UnitLevel.COMMUNITY]
+        for facet in extra_facets():
+            self.fields[facet.name] = forms.MultipleChoiceField(
+                label=facet.label, required=False, choices=facet.choices()
+            )
 
     def filters(self) -> DirectoryFilters:
         self.is_valid()
-        data = {name: value for name, value in self.cleaned_data.items() if value}
-        return DirectoryFilters(**{"sort": SortOrder.RELEVANCE, **data})
+        extra_names = {facet.name for facet in extra_facets()}
+        data = {name: value for name, value in self.cleaned_data.items() if value and name not in extra_names}
+        extra = {name: self.cleaned_data[name] for name in extra_names if self.cleaned_data.get(name)}
+        return DirectoryFilters(**{"sort": SortOrder.RELEVANCE, **data}, extra=extra)

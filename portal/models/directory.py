@@ -74,7 +74,12 @@ def _facets_for_template(form, counts, filters):
         (
             name,
             form.fields[name].label,
-            [(value, label, count, value in getattr(filters, name)) for value, label, count in counts[name]],
+            [(value, label, count, value in _chosen(filters, name)) for value, label, count in counts[name]],
         )
         for name in counts
     ]
+
+
+def _chosen(filters, name: str) -> list[str]:
+    """The values chosen for a facet, whether the registry's own or another app's."""
+    return filters.extra[name] if name in filters.extra else getattr(filters, name, [])

@@ -4,6 +4,7 @@ Filters arrive as `DirectoryFilters` (codes, as they appear in shareable address
 form and the API both build one, so the page and the API can never disagree.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
@@ -55,6 +56,31 @@ class DirectoryFilters:
     status: list[str] = field(default_factory=list)
     credit: list[str] = field(default_factory=list)
     sort: str = SortOrder.RELEVANCE
+    # Values of the facets other apps register (see `register_directory_facet`), by facet name.
+    extra: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DirectoryFacet:
+    """A filter another app adds to the directory without the registry depending on it (e.g.
+    federation membership): its values, the condition for chosen values, and counts per value."""
+
+    name: str
+    label: object
+    choices: Callable[[], list[tuple[str, str]]]
+    condition: Callable[[list[str]], Q]
+    counts: Callable[[QuerySet], dict[str, int]]
+
+
+_extra_facets: dict[str, DirectoryFacet] = {}
+
+
+def register_directory_facet(facet: DirectoryFacet) -> None:
+    _extra_facets[facet.name] = facet
+
+
+def extra_facets() -> list[DirectoryFacet]:
+    return list(_extra_facets.values())
 
 
 FACETS = ["kind", "category", "path", "activity", "street", "community", "status", "credit"]
@@ -123,6 +149,9 @@ def _filtered(filters: DirectoryFilters, *, skip: str | None = None) -> QuerySet
         values = getattr(filters, name)
         if values and name != skip:
             queryset = queryset.filter(_facet_filter(name, values))
+    for name, values in filters.extra.items():
+        if values and name != skip and name in _extra_facets:
+            queryset = queryset.filter(_extra_facets[name].condition(values))
     return queryset
 
 
@@ -182,4 +211,7 @@ def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, in
                 normal=Count("pk", filter=~Q(status=OrganizationStatus.ABNORMAL)),
             )
             result[name] = [(value, str(label), counts[value]) for value, label in CreditStatus.CHOICES]
+    for facet in _extra_facets.values():
+        counts = facet.counts(_filtered(filters, skip=facet.name).order_by())
+        result[facet.name] = [(value, label, counts.get(value, 0)) for value, label in facet.choices()]
     return result
