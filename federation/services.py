@@ -42,8 +42,10 @@ def admit_member(*, federation: Federation, organization, joined_on) -> Membersh
     """Admit an organization of the federation's street (registered ones may join too)."""
     if not organization.street_id or organization.street_id != federation.street_id:
         raise ValidationError(
-            {"organization": _("只有%(street)s的组织可以加入%(federation)s。")
-             % {"street": federation.street.name, "federation": federation.name}}
+            {
+                "organization": _("只有%(street)s的组织可以加入%(federation)s。")
+                % {"street": federation.street.name, "federation": federation.name}
+            }
         )
     membership = Membership(federation=federation, organization=organization, joined_on=joined_on)
     membership.full_clean()
