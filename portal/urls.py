@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
-from .views import open_data
+from .views import account, open_data
 from .views.text_size import set_text_size
 
 urlpatterns = [
@@ -32,6 +32,15 @@ urlpatterns += i18n_patterns(
     # The open-data page reads in either language (/open-data/, /en/open-data/); the downloads above
     # stay unprefixed, so their column headers and labels are always the default language's.
     path("open-data/", open_data.open_data_index, name="open_data"),
+    path("account/", account.home, name="account_home"),
+    path("account/login/", account.LoginView.as_view(), name="account_login"),
+    path("account/logout/", account.LogoutView.as_view(), name="account_logout"),
+    path("account/signup/", account.signup, name="account_signup"),
+    path("account/verify/<str:uidb64>/<str:token>/", account.verify, name="account_verify"),
+    path("account/applications/new/filing/", account.filing_new, name="account_filing_new"),
+    path("account/applications/<int:pk>/", account.application_detail, name="account_application"),
+    path("account/applications/<int:pk>/edit/", account.application_edit, name="account_application_edit"),
+    path("account/applications/<int:pk>/act/", account.application_act, name="account_application_act"),
     path("", include(wagtail_urls)),
     # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)
     # refuses; this serves such addresses through the same Wagtail routing, after it.

@@ -94,3 +94,68 @@ ROLE_LEVEL = {
     Role.STREET_OFFICER: UnitLevel.STREET,
     Role.COMMUNITY_SUPERVISOR: UnitLevel.COMMUNITY,
 }
+
+
+class CreditList(models.TextChoices):
+    """The two credit lists of DESIGN.md section 6."""
+
+    ABNORMAL_ACTIVITY = "abnormal_activity", _("活动异常名录")
+    SERIOUS_VIOLATION = "serious_violation", _("严重违法失信名单")
+
+
+class ListingCause(models.TextChoices):
+    MISSED_ANNUAL_REPORT = "missed_annual_report", _("未按规定报送年度工作报告")
+    UNREACHABLE = "unreachable", _("通过登记的住所无法联系")
+    NOT_CORRECTED = "not_corrected", _("未按期改正")
+    MOVED_FROM_ABNORMAL = "moved_from_abnormal", _("列入活动异常名录满2年")
+    OTHER = "other", _("其他")
+
+
+class PenaltyKind(models.TextChoices):
+    WARNING = "warning", _("警告")
+    FINE = "fine", _("罚款")
+    SUSPENSION = "suspension", _("限期停止活动")
+    REVOCATION = "revocation", _("撤销登记")
+
+
+class ApplicationKind(models.TextChoices):
+    REGISTRATION = "registration", _("成立登记")
+    FILING = "filing", _("社区社会组织备案")
+    CHANGE = "change", _("变更登记")
+    DEREGISTRATION = "deregistration", _("注销登记")
+
+
+class ApplicationState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    PRE_REVIEWED = "pre_reviewed", _("联合会已预审")
+    ACCEPTED = "accepted", _("已受理")
+    RETURNED = "returned", _("退回补正")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("不予批准")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class ApplicationAction(models.TextChoices):
+    SUBMIT = "submit", _("提交")
+    PRE_REVIEW = "pre_review", _("联合会预审通过")
+    ACCEPT = "accept", _("受理")
+    RETURN = "return", _("退回补正")
+    APPROVE = "approve", _("批准")
+    REJECT = "reject", _("不予批准")
+    WITHDRAW = "withdraw", _("撤回")
+
+
+class SupervisionKind(models.TextChoices):
+    """What a supervision record is. Community supervisors observe and relay complaints;
+    inspections are the officers' (DESIGN.md section 5)."""
+
+    OBSERVATION = "observation", _("日常观察")
+    COMPLAINT = "complaint", _("投诉举报")
+    INSPECTION = "inspection", _("检查")
+
+
+class SupervisionStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    IN_PROGRESS = "in_progress", _("处理中")
+    CLOSED = "closed", _("已办结")

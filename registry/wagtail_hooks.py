@@ -6,8 +6,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from .views.applications import ApplicationActionView, ApplicationViewSet
+from .views.credit import AdministrativePenaltyViewSet, CreditListingViewSet
 from .views.importing import OrganizationImportView
 from .views.organizations import OrganizationViewSet
+from .views.supervision import SupervisionRecordViewSet
 from .views.units import AdministrativeUnitViewSet, UnitRoleViewSet
 
 
@@ -20,7 +23,15 @@ class RegistryGroup(ViewSetGroup):
     menu_label = _("登记管理")
     menu_icon = "group"
     menu_order = 200
-    items = (OrganizationViewSet, AdministrativeUnitViewSet, UnitRoleViewSet)
+    items = (
+        ApplicationViewSet,
+        OrganizationViewSet,
+        AdministrativeUnitViewSet,
+        UnitRoleViewSet,
+        SupervisionRecordViewSet,
+        CreditListingViewSet,
+        AdministrativePenaltyViewSet,
+    )
 
     def get_submenu_items(self):
         return [
@@ -37,5 +48,12 @@ def register_registry_viewsets():
 
 
 @hooks.register("register_admin_urls")
-def register_import_url():
-    return [path("registry/import/", OrganizationImportView.as_view(), name="registry_import_organizations")]
+def register_registry_urls():
+    return [
+        path("registry/import/", OrganizationImportView.as_view(), name="registry_import_organizations"),
+        path(
+            "registry/applications/<int:pk>/act/",
+            ApplicationActionView.as_view(),
+            name="registry_application_act",
+        ),
+    ]

@@ -10,6 +10,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_pat
 from wagtail.models import Page
 
 from federation.selectors import federation_of_street
+from registry.selectors.credit import listings_for_organization, penalties_for_organization
 from registry.selectors.directory import facet_counts, search_directory
 from registry.selectors.public import display_fields, public_changes, public_organization, public_record
 
@@ -64,6 +65,8 @@ class DirectoryPage(RoutablePageMixin, Page):
                 "fields": display_fields(record),
                 "federation": federation_of_street(organization.street),
                 "changes": public_changes(organization)[:100],
+                "credit_listings": listings_for_organization(organization),
+                "penalties": penalties_for_organization(organization),
             },
         )
 

@@ -1,15 +1,25 @@
+from .applications import Application, ApplicationEvent, Notification
+from .credit import AdministrativePenalty, CreditListing
 from .history import OrganizationChange
 from .numbering import NumberSequence
 from .organizations import ActivityField, Organization
 from .roles import OrganizationAccount, UnitRole
+from .supervision import SupervisionFollowUp, SupervisionRecord
 from .units import AdministrativeUnit
 
 __all__ = [
     "ActivityField",
+    "AdministrativePenalty",
     "AdministrativeUnit",
+    "Application",
+    "ApplicationEvent",
+    "CreditListing",
+    "Notification",
     "NumberSequence",
     "Organization",
     "OrganizationAccount",
     "OrganizationChange",
+    "SupervisionFollowUp",
+    "SupervisionRecord",
     "UnitRole",
 ]

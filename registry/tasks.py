@@ -1,0 +1,36 @@
+"""Background tasks of the registry: thin wrappers around services, for a scheduler to enqueue
+(`review_credit_lists_task.enqueue()` once a day)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from .models import Notification
+from .services.credit import review_credit_lists
+
+
+@task()
+def review_credit_lists_task(date: str | None = None) -> dict[str, int]:
+    """Run the daily credit-list review as of `date` (ISO; today by default). Arguments and the
+    result stay JSON-serializable, as django-tasks backends require."""
+    today = datetime.date.fromisoformat(date) if date else timezone.localdate()
+    return review_credit_lists(today=today)
+
+
+@task()
+def send_notification_email(notification_id: int) -> bool:
+    """E-mail one in-app notification to its user, if the user has an address."""
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None or not notification.user.email:
+        return False
+    send_mail(
+        subject=_("市南区社会组织登记与评估门户通知"),
+        message=notification.message,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[notification.user.email],
+    )
+    return True
