@@ -137,6 +137,7 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))  # the file backend's folder
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@shinan-mzj.example")
 
 WAGTAIL_SITE_NAME = "市南区社会组织登记与评估门户"

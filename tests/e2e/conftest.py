@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -102,6 +103,9 @@ def _server_environment(database_url: str, workdir: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "MEDIA_ROOT": str(workdir / "media"),
         "REGISTRY_IMPORT_DIR": str(workdir / "imports"),
+        # E-mails land as files the tests can read (e.g. the sign-up verification link).
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(workdir / "mail"),
         "PYTHONUNBUFFERED": "1",
     }
     # A cache of its own: a shared Redis would mix this database's cached pages and site roots
@@ -176,7 +180,7 @@ def e2e_server(tmp_path_factory):
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_answering(f"{base_url}/", server, log)
-            yield base_url
+            yield SimpleNamespace(base_url=base_url, mail_dir=workdir / "mail")
         finally:
             server.terminate()
             try:
@@ -192,7 +196,13 @@ def e2e_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def base_url(e2e_server):
     """Relative addresses in page.goto() and expect(page).to_have_url() are the server's."""
-    return e2e_server
+    return e2e_server.base_url
+
+
+@pytest.fixture(scope="session")
+def mail_dir(e2e_server) -> Path:
+    """Where the server writes the e-mails it sends, one file per message."""
+    return e2e_server.mail_dir
 
 
 @pytest.fixture(scope="session")
