@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from registry.enums import UnitLevel
+from registry.enums import MaterialKind, UnitLevel
 from registry.models import AdministrativeUnit
 
 
@@ -139,3 +139,10 @@ class FilingForm(forms.Form):
     @classmethod
     def initial_from(cls, proposed: dict[str, Any]) -> dict[str, Any]:
         return {name: proposed.get(name) for name in FILING_FIELDS if proposed.get(name) not in (None, "")}
+
+
+class MaterialForm(forms.Form):
+    """One document for an application; its content is checked by the service."""
+
+    kind = forms.ChoiceField(label=_("材料类型"), choices=MaterialKind.choices)
+    file = forms.FileField(label=_("文件（PDF、JPEG、PNG或XLSX，10 MB以内）"))

@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
-from .views import account, open_data
+from .views import account, materials, open_data
 from .views.text_size import set_text_size
 
 urlpatterns = [
@@ -41,6 +41,8 @@ urlpatterns += i18n_patterns(
     path("account/applications/<int:pk>/", account.application_detail, name="account_application"),
     path("account/applications/<int:pk>/edit/", account.application_edit, name="account_application_edit"),
     path("account/applications/<int:pk>/act/", account.application_act, name="account_application_act"),
+    path("account/applications/<int:pk>/materials/", account.material_upload, name="account_material_upload"),
+    path("materials/<int:pk>/", materials.download_material, name="material_download"),
     path("", include(wagtail_urls)),
     # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)
     # refuses; this serves such addresses through the same Wagtail routing, after it.

@@ -159,3 +159,12 @@ class SupervisionStatus(models.TextChoices):
     OPEN = "open", _("待处理")
     IN_PROGRESS = "in_progress", _("处理中")
     CLOSED = "closed", _("已办结")
+
+
+class MaterialKind(models.TextChoices):
+    CHARTER = "charter", _("章程")
+    MEMBER_LIST = "member_list", _("成员名单")
+    PREMISES = "premises", _("活动场所证明")
+    ID_DOCUMENT = "id_document", _("负责人身份证明")
+    MINUTES = "minutes", _("会议纪要")
+    OTHER = "other", _("其他材料")

@@ -155,3 +155,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 REGISTRY_FILING_PREFIX = env.str("REGISTRY_FILING_PREFIX", default="市南")
 # Uploaded spreadsheets wait here between the preview and the confirm step (never public).
 REGISTRY_IMPORT_DIR = env.path("REGISTRY_IMPORT_DIR", default=BASE_DIR / "var" / "imports")
+
+# Uploaded materials: checked by content, at most this size, kept outside MEDIA_ROOT and served
+# only through views that check permissions.
+REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+REGISTRY_MATERIALS_PER_APPLICATION = env.int("REGISTRY_MATERIALS_PER_APPLICATION", default=20)
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")

@@ -13,3 +13,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="portal-test-media-"))
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 REGISTRY_IMPORT_DIR = tempfile.mkdtemp(prefix="portal-test-imports-")
+PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-private-")

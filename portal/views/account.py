@@ -21,10 +21,16 @@ from django.utils.translation import gettext as _
 from registry.enums import ApplicationAction, ApplicationKind, ApplicationState
 from registry.models import Application, Notification, OrganizationAccount
 from registry.selectors.applications import applications_for_user
-from registry.services.applications import act_on_application, allowed_actions, save_draft, start_application
+from registry.services.applications import (
+    act_on_application,
+    allowed_actions,
+    attach_material,
+    save_draft,
+    start_application,
+)
 from registry.services.notifications import mark_read
 
-from ..forms_account import FILING_FIELDS, FilingForm, LoginForm, SignupForm
+from ..forms_account import FILING_FIELDS, FilingForm, LoginForm, MaterialForm, SignupForm
 
 LOGIN_URL = "account_login"
 EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.RETURNED)
@@ -229,8 +235,37 @@ def application_detail(request, pk: int):
             "events": application.events.select_related("actor"),
             "actions": [(action, ApplicationAction(action).label) for action in actions],
             "editable": application.kind == ApplicationKind.FILING and application.state in EDITABLE_STATES,
+            "materials": application.materials.all(),
+            "material_form": MaterialForm() if application.state in EDITABLE_STATES else None,
         },
     )
+
+
+@login_required(login_url=LOGIN_URL)
+def material_upload(request, pk: int):
+    """Attach a document; a refused file (disguised, too large) stores nothing and says why."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    application = get_object_or_404(_own_applications(request.user), pk=pk)
+    form = MaterialForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+    else:
+        try:
+            material = attach_material(
+                application=application,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("已上传：%(name)s。") % {"name": material.original_name})
+    return redirect("account_application", pk)
 
 
 def _facts(application: Application) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-from .applications import Application, ApplicationEvent, Notification
+from .applications import Application, ApplicationEvent, Material, Notification
 from .credit import AdministrativePenalty, CreditListing
 from .history import OrganizationChange
 from .numbering import NumberSequence
@@ -14,6 +14,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "CreditListing",
+    "Material",
     "Notification",
     "NumberSequence",
     "Organization",

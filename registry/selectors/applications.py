@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from ..access import held_roles
-from ..models import Application
+from ..models import Application, Material
 from ..selectors.organizations import manageable_organizations_for_user
 from ..selectors.units import units_for_user
 
@@ -27,3 +27,8 @@ def applications_for_user(user) -> QuerySet[Application]:
 def open_applications_for_user(user) -> QuerySet[Application]:
     """The queue: applications still in progress, the longest-waiting first."""
     return applications_for_user(user).exclude(state__in=FINAL_STATES).order_by("last_action_at", "pk")
+
+
+def materials_for_user(user) -> QuerySet[Material]:
+    """The documents of the applications the user may see (applicants their own)."""
+    return Material.objects.filter(application__in=applications_for_user(user).values("pk"))

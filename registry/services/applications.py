@@ -5,18 +5,30 @@ may take it, records the step (who, when, why) in the timeline, applies the deci
 (creating, changing or closing the organization) and notifies the people concerned.
 """
 
+import hashlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..access import held_roles
-from ..enums import ApplicationAction, ApplicationKind, ApplicationState, OrganizationKind, OrganizationStatus, Role
-from ..models import AdministrativeUnit, Application, ApplicationEvent, Organization, OrganizationAccount
+from ..enums import (
+    ApplicationAction,
+    ApplicationKind,
+    ApplicationState,
+    MaterialKind,
+    OrganizationKind,
+    OrganizationStatus,
+    Role,
+)
+from ..models import AdministrativeUnit, Application, ApplicationEvent, Material, Organization, OrganizationAccount
 from ..selectors.organizations import manageable_organizations_for_user
+from ..uploads import check_upload
 from .notifications import notify
 from .numbering import allocate_filing_number
 from .organizations import create_organization, update_organization
@@ -280,3 +292,41 @@ def save_draft(*, application: Application, applicant, proposed: dict[str, Any])
     application.proposed = {**application.proposed, **proposed}
     application.save(update_fields=["proposed"])
     return application
+
+
+@transaction.atomic
+def attach_material(*, application: Application, actor, kind: str, upload) -> Material:
+    """File a document with a draft or returned application. The file is checked by its content
+    and size before anything is stored; a refused file leaves no row and no file behind."""
+    if actor.pk != application.applicant_id:
+        raise PermissionDenied(_("只能为自己的申请上传材料。"))
+    if application.state not in (S.DRAFT, S.RETURNED):
+        raise ValidationError(_("申请已提交，不能再上传材料。"))
+    if application.materials.count() >= settings.REGISTRY_MATERIALS_PER_APPLICATION:
+        raise ValidationError(
+            _("每份申请最多上传%(limit)d个文件。") % {"limit": settings.REGISTRY_MATERIALS_PER_APPLICATION}
+        )
+    if kind not in MaterialKind.values:
+        raise ValidationError({"kind": _("请选择材料类型。")})
+    detected = check_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    material = Material(
+        application=application,
+        kind=kind,
+        original_name=os.path.basename(upload.name)[:200],
+        content_type=detected.content_type,
+        extension=detected.extension,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    material.file.save("upload", upload, save=False)
+    try:
+        material.save()
+    except Exception:
+        material.file.delete(save=False)  # no row, so no file either
+        raise
+    return material
