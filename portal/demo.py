@@ -39,6 +39,7 @@ from registry.models import Organization, OrganizationAccount
 from registry.services.roles import assign_unit_role, link_organization_account
 
 from .content_demo import create_demo_content
+from .demo_workflows import create_demo_workflows
 from .site_structure import ensure_site_pages
 
 DEFAULT_SEED = 2026
@@ -170,6 +171,7 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         create_demo_content(stdout=stdout)
         users = create_demo_users(units=units, agency=agency, committee=committee)
         ensure_site_pages()
+        workflows = create_demo_workflows()
     created = {
         "units": units_added,
         "organizations": organizations,
@@ -177,11 +179,12 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         "members": members,
         "evaluation_bodies": bodies,
         "users": users,
+        "workflows": workflows,
     }
     if stdout is not None:
         stdout.write(
             f"演示数据（种子 {seed}）：新建行政单位 {units_added} 个、社会组织 {organizations} 个、"
             f"联合会 {federations} 个（新入会组织 {members} 个）、评估机构和评估委员会 {bodies} 个、用户 {users} 个，"
-            f"用时 {time.monotonic() - started:.1f} 秒。\n"
+            f"进行中的申请和信用记录 {workflows} 条，用时 {time.monotonic() - started:.1f} 秒。\n"
         )
     return created

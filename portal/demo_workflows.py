@@ -1,0 +1,74 @@
+"""Demo work in progress, so that every demo login has something to do: filings waiting for the
+federation and for the street office, one returned for correction, and the credit listings
+behind the demo's abnormal organizations. Built through the same services; idempotent."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+
+from registry.enums import ApplicationAction, ApplicationKind, CreditList, ListingCause, OrganizationStatus
+from registry.models import AdministrativeUnit, Application, CreditListing, Organization
+from registry.services.applications import act_on_application, start_application
+from registry.services.credit import list_organization
+
+# (name, community, how far it has come): the applicant files as the demo organization account.
+FILINGS = [
+    ("盐城路社区银发志愿者服务队", "盐城路社区", [ApplicationAction.SUBMIT]),
+    ("仰口路社区亲子阅读会", "仰口路社区", [ApplicationAction.SUBMIT, ApplicationAction.PRE_REVIEW]),
+    (
+        "湛山社区邻里调解小组",
+        "湛山社区",
+        [ApplicationAction.SUBMIT, ApplicationAction.PRE_REVIEW, ApplicationAction.RETURN],
+    ),
+]
+REASONS = {
+    ApplicationAction.PRE_REVIEW: "材料齐全，联合会同意备案。",
+    ApplicationAction.RETURN: "请补充负责人身份证明和活动场所证明。",
+}
+ACTORS = {
+    ApplicationAction.SUBMIT: "org_account",
+    ApplicationAction.PRE_REVIEW: "federation_staff",
+    ApplicationAction.RETURN: "street_officer",
+}
+
+
+def create_demo_workflows() -> int:
+    """Returns how many things were created (0 on a second run)."""
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=set(ACTORS.values()))}
+    street = AdministrativeUnit.objects.get(code="370202010")
+    created = 0
+    for name, community_name, steps in FILINGS:
+        if Application.objects.filter(proposed__name=name).exists():
+            continue
+        community = AdministrativeUnit.objects.get(name=community_name, path__startswith=street.path)
+        application = start_application(
+            applicant=users["org_account"],
+            kind=ApplicationKind.FILING,
+            street=street,
+            proposed={
+                "name": name,
+                "community": community.pk,
+                "address": f"青岛市市南区{community_name.removesuffix('社区')}路1号",
+                "legal_representative": "刘桂芳",
+                "business_scope": "开展社区志愿服务和邻里互助活动。",
+            },
+        )
+        for action in steps:
+            act_on_application(
+                application=application, action=action, actor=users[ACTORS[action]], reason=REASONS.get(action, "")
+            )
+        created += 1
+    district_officer = get_user_model().objects.get(username="district_officer")
+    for organization in Organization.objects.filter(status=OrganizationStatus.ABNORMAL).order_by("pk"):
+        if CreditListing.objects.filter(organization=organization).exists():
+            continue
+        list_organization(
+            organization=organization,
+            credit_list=CreditList.ABNORMAL_ACTIVITY,
+            cause=ListingCause.MISSED_ANNUAL_REPORT,
+            listed_on=datetime.date(2026, 7, 1),
+            actor=district_officer,
+            details="未按规定报送2025年度工作报告。",
+        )
+        created += 1
+    return created
