@@ -146,3 +146,14 @@ class MaterialForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("材料类型"), choices=MaterialKind.choices)
     file = forms.FileField(label=_("文件（PDF、JPEG、PNG或XLSX，10 MB以内）"))
+
+
+class ClaimForm(forms.Form):
+    """Claim an existing organization by its credit code or filing number."""
+
+    identifier = forms.CharField(label=_("统一社会信用代码或备案编号"), max_length=40)
+    statement = forms.CharField(
+        label=_("说明"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("如：本人为该组织法定代表人或其授权的工作人员。"),
+    )

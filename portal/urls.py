@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("account/login/", account.LoginView.as_view(), name="account_login"),
     path("account/logout/", account.LogoutView.as_view(), name="account_logout"),
     path("account/signup/", account.signup, name="account_signup"),
+    path("account/claim/", account.claim, name="account_claim"),
     path("account/verify/<str:uidb64>/<str:token>/", account.verify, name="account_verify"),
     path("account/applications/new/filing/", account.filing_new, name="account_filing_new"),
     path("account/applications/<int:pk>/", account.application_detail, name="account_application"),

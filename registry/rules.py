@@ -130,3 +130,10 @@ for model in ("creditlisting", "administrativepenalty"):
 rules.add_perm("registry.view_application", is_active_superuser | uses_back_office)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"registry.{action}_application", rules.always_deny)
+
+# Organization-account claims: officers who manage organizations decide them; no add or delete
+# in the back office (people claim on the site).
+rules.add_perm("registry.view_organizationclaim", is_active_superuser | may_manage_organization)
+rules.add_perm("registry.change_organizationclaim", is_active_superuser | may_manage_organization)
+rules.add_perm("registry.add_organizationclaim", rules.always_deny)
+rules.add_perm("registry.delete_organizationclaim", rules.always_deny)

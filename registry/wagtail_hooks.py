@@ -7,6 +7,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from .views.applications import ApplicationActionView, ApplicationViewSet
+from .views.claims import OrganizationClaimViewSet
 from .views.credit import AdministrativePenaltyViewSet, CreditListingViewSet
 from .views.importing import OrganizationImportView
 from .views.organizations import OrganizationViewSet
@@ -25,6 +26,7 @@ class RegistryGroup(ViewSetGroup):
     menu_order = 200
     items = (
         ApplicationViewSet,
+        OrganizationClaimViewSet,
         OrganizationViewSet,
         AdministrativeUnitViewSet,
         UnitRoleViewSet,

@@ -29,8 +29,9 @@ from registry.services.applications import (
     start_application,
 )
 from registry.services.notifications import mark_read
+from registry.services.roles import claim_organization
 
-from ..forms_account import FILING_FIELDS, FilingForm, LoginForm, MaterialForm, SignupForm
+from ..forms_account import FILING_FIELDS, ClaimForm, FilingForm, LoginForm, MaterialForm, SignupForm
 
 LOGIN_URL = "account_login"
 EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.RETURNED)
@@ -198,12 +199,13 @@ def _keep_draft(request, application: Application | None, street, proposed) -> A
     return save_draft(application=application, applicant=request.user, proposed=proposed)
 
 
-def _add_service_errors(form: FilingForm, error: ValidationError) -> None:
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's error on the form: on the field it names when the form has that field."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in FILING_FIELDS or field == "street" else None, field_errors)
+        form.add_error(field if field in form.fields else None, field_errors)
 
 
 def _render_form(request, form: FilingForm, application: Application | None):
@@ -299,3 +301,22 @@ def application_act(request, pk: int):
     else:
         messages.success(request, _("已%(action)s。") % {"action": ApplicationAction(action).label})
     return redirect("account_application", pk=application.pk)
+
+
+@login_required(login_url=LOGIN_URL)
+def claim(request):
+    """Ask to act for an existing organization; an officer of the right tier decides."""
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim_organization(
+                user=request.user,
+                identifier=form.cleaned_data["identifier"],
+                statement=form.cleaned_data["statement"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("认领申请已提交，登记管理机关审核后即可代表该组织办理事项。"))
+            return redirect("account_home")
+    return render(request, "portal/account/claim.html", {"form": form})

@@ -3,7 +3,7 @@ from .credit import AdministrativePenalty, CreditListing
 from .history import OrganizationChange
 from .numbering import NumberSequence
 from .organizations import ActivityField, Organization
-from .roles import OrganizationAccount, UnitRole
+from .roles import OrganizationAccount, OrganizationClaim, UnitRole
 from .supervision import SupervisionFollowUp, SupervisionRecord
 from .units import AdministrativeUnit
 
@@ -20,6 +20,7 @@ __all__ = [
     "Organization",
     "OrganizationAccount",
     "OrganizationChange",
+    "OrganizationClaim",
     "SupervisionFollowUp",
     "SupervisionRecord",
     "UnitRole",

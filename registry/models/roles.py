@@ -59,3 +59,49 @@ class OrganizationAccount(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.organization}"
+
+
+class OrganizationClaim(models.Model):
+    """A person's request to act for an existing organization, decided by an officer who manages
+    it. Approval links an OrganizationAccount; the request stays as the record."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已同意")
+        REJECTED = "rejected", _("未同意")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organization_claims", verbose_name=_("申请人")
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", on_delete=models.CASCADE, related_name="claims", verbose_name=_("组织")
+    )
+    statement = models.TextField(_("说明"), help_text=_("如：本人为该组织法定代表人或其授权的工作人员。"))
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reason = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("组织账号认领")
+        verbose_name_plural = _("组织账号认领")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=models.Q(state="pending"),
+                name="organization_claim_one_pending",
+                violation_error_message=_("您已提交过认领该组织的申请，正在审核中。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organization}"
