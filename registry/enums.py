@@ -168,3 +168,9 @@ class MaterialKind(models.TextChoices):
     ID_DOCUMENT = "id_document", _("负责人身份证明")
     MINUTES = "minutes", _("会议纪要")
     OTHER = "other", _("其他材料")
+
+
+class AnnualReportResult(models.TextChoices):
+    PASS = "pass", _("合格")
+    BASIC_PASS = "basic_pass", _("基本合格")
+    FAIL = "fail", _("不合格")

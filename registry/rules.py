@@ -137,3 +137,10 @@ rules.add_perm("registry.view_organizationclaim", is_active_superuser | may_mana
 rules.add_perm("registry.change_organizationclaim", is_active_superuser | may_manage_organization)
 rules.add_perm("registry.add_organizationclaim", rules.always_deny)
 rules.add_perm("registry.delete_organizationclaim", rules.always_deny)
+
+# Annual reports: organizations file them on the site; officers who manage the organization set
+# the result in the back office.
+rules.add_perm("registry.view_annualreport", is_active_superuser | uses_back_office)
+rules.add_perm("registry.change_annualreport", is_active_superuser | may_manage_organization)
+rules.add_perm("registry.add_annualreport", rules.always_deny)
+rules.add_perm("registry.delete_annualreport", rules.always_deny)

@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from .views.annual_reports import AnnualReportViewSet
 from .views.applications import ApplicationActionView, ApplicationViewSet
 from .views.claims import OrganizationClaimViewSet
 from .views.credit import AdministrativePenaltyViewSet, CreditListingViewSet
@@ -28,6 +29,7 @@ class RegistryGroup(ViewSetGroup):
         ApplicationViewSet,
         OrganizationClaimViewSet,
         OrganizationViewSet,
+        AnnualReportViewSet,
         AdministrativeUnitViewSet,
         UnitRoleViewSet,
         SupervisionRecordViewSet,

@@ -12,7 +12,13 @@ from wagtail.models import Page
 from federation.selectors import federation_of_street
 from registry.selectors.credit import listings_for_organization, penalties_for_organization
 from registry.selectors.directory import facet_counts, search_directory
-from registry.selectors.public import display_fields, public_changes, public_organization, public_record
+from registry.selectors.public import (
+    display_fields,
+    public_annual_results,
+    public_changes,
+    public_organization,
+    public_record,
+)
 
 from ..forms import DirectoryForm
 
@@ -65,6 +71,7 @@ class DirectoryPage(RoutablePageMixin, Page):
                 "fields": display_fields(record),
                 "federation": federation_of_street(organization.street),
                 "changes": public_changes(organization)[:100],
+                "annual_results": public_annual_results(organization),
                 "credit_listings": listings_for_organization(organization),
                 "penalties": penalties_for_organization(organization),
             },

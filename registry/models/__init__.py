@@ -1,3 +1,4 @@
+from .annual_reports import AnnualReport
 from .applications import Application, ApplicationEvent, Material, Notification
 from .credit import AdministrativePenalty, CreditListing
 from .history import OrganizationChange
@@ -11,6 +12,7 @@ __all__ = [
     "ActivityField",
     "AdministrativePenalty",
     "AdministrativeUnit",
+    "AnnualReport",
     "Application",
     "ApplicationEvent",
     "CreditListing",

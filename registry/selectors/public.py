@@ -131,3 +131,8 @@ def public_changes(organization: Organization) -> QuerySet[OrganizationChange]:
 
 def _unit_name(unit) -> str | None:
     return unit.name if unit is not None else None
+
+
+def public_annual_results(organization: Organization):
+    """The decided annual-report results of an organization, newest year first (public)."""
+    return organization.annual_reports.exclude(result="").order_by("-year").only("year", "result", "organization")
