@@ -5,7 +5,9 @@ it is really a workbook inside its ZIP); a renamed executable is refused. Names 
 for storage: files are stored under random names in private storage.
 """
 
+import hashlib
 import io
+import os
 import zipfile
 from dataclasses import dataclass
 
@@ -84,3 +86,28 @@ def private_storage() -> FileSystemStorage:
     """Storage for files that only permission-checked views may serve: outside MEDIA_ROOT, with
     no URL. A callable, so that migrations keep a reference rather than this machine's path."""
     return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def store_private_file(instance, upload, *, allowed=MATERIAL_TYPES):
+    """Check `upload` by content and size, then save it with `instance` (a `PrivateFile`).
+
+    A refused file raises ValidationError before anything is written; if the row cannot be saved,
+    the stored file is deleted again, so there is never a file without a row or the reverse.
+    """
+    detected = check_upload(upload, allowed=allowed)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    instance.original_name = os.path.basename(upload.name)[:200]
+    instance.content_type = detected.content_type
+    instance.extension = detected.extension
+    instance.size = upload.size
+    instance.sha256 = digest.hexdigest()
+    instance.file.save("upload", upload, save=False)
+    try:
+        instance.save()
+    except Exception:
+        instance.file.delete(save=False)
+        raise
+    return instance

@@ -5,7 +5,7 @@ from .history import OrganizationChange
 from .numbering import NumberSequence
 from .organizations import ActivityField, Organization
 from .roles import OrganizationAccount, OrganizationClaim, UnitRole
-from .supervision import SupervisionFollowUp, SupervisionRecord
+from .supervision import SupervisionAttachment, SupervisionFollowUp, SupervisionRecord
 from .units import AdministrativeUnit
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "OrganizationAccount",
     "OrganizationChange",
     "OrganizationClaim",
+    "SupervisionAttachment",
     "SupervisionFollowUp",
     "SupervisionRecord",
     "UnitRole",

@@ -1,11 +1,9 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import ApplicationAction, ApplicationKind, ApplicationState, MaterialKind
-from ..uploads import private_storage
+from .files import PrivateFile
 
 
 class Application(models.Model):
@@ -102,29 +100,17 @@ class Notification(models.Model):
         return self.message[:50]
 
 
-def _material_path(instance, filename):
-    """A random name: the uploader's file name is kept only as data, never as a path."""
-    return f"materials/{uuid.uuid4().hex}.{instance.extension}"
-
-
-class Material(models.Model):
+class Material(PrivateFile):
     """A document filed with an application, checked by content and stored privately."""
+
+    storage_folder = "materials"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     kind = models.CharField(_("材料类型"), max_length=32, choices=MaterialKind.choices)
-    file = models.FileField(_("文件"), upload_to=_material_path, storage=private_storage, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    extension = models.CharField(_("扩展名"), max_length=8)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    class Meta:
+    class Meta(PrivateFile.Meta):
         verbose_name = _("申请材料")
         verbose_name_plural = _("申请材料")
-        ordering = ["uploaded_at", "pk"]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.original_name}"

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import SupervisionKind, SupervisionStatus
+from .files import PrivateFile
 
 
 class SupervisionRecord(models.Model):
@@ -69,3 +70,20 @@ class SupervisionFollowUp(models.Model):
 
     def __str__(self):
         return f"{self.record_id} · {self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class SupervisionAttachment(PrivateFile):
+    """A photo, scan or document recorded with a supervision record (checked by content, private)."""
+
+    storage_folder = "supervision"
+
+    record = models.ForeignKey(
+        SupervisionRecord, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("监督记录")
+    )
+
+    class Meta(PrivateFile.Meta):
+        verbose_name = _("监督附件")
+        verbose_name_plural = _("监督附件")
+
+    def __str__(self):
+        return self.original_name

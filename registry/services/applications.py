@@ -5,8 +5,6 @@ may take it, records the step (who, when, why) in the timeline, applies the deci
 (creating, changing or closing the organization) and notifies the people concerned.
 """
 
-import hashlib
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +26,7 @@ from ..enums import (
 )
 from ..models import AdministrativeUnit, Application, ApplicationEvent, Material, Organization, OrganizationAccount
 from ..selectors.organizations import manageable_organizations_for_user
-from ..uploads import check_upload
+from ..uploads import store_private_file
 from .notifications import notify
 from .numbering import allocate_filing_number
 from .organizations import create_organization, update_organization
@@ -308,25 +306,4 @@ def attach_material(*, application: Application, actor, kind: str, upload) -> Ma
         )
     if kind not in MaterialKind.values:
         raise ValidationError({"kind": _("请选择材料类型。")})
-    detected = check_upload(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    material = Material(
-        application=application,
-        kind=kind,
-        original_name=os.path.basename(upload.name)[:200],
-        content_type=detected.content_type,
-        extension=detected.extension,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=actor,
-    )
-    material.file.save("upload", upload, save=False)
-    try:
-        material.save()
-    except Exception:
-        material.file.delete(save=False)  # no row, so no file either
-        raise
-    return material
+    return store_private_file(Material(application=application, kind=kind, uploaded_by=actor), upload)
