@@ -44,6 +44,11 @@ urlpatterns += i18n_patterns(
     path("account/applications/<int:pk>/act/", account.application_act, name="account_application_act"),
     path("account/applications/<int:pk>/materials/", account.material_upload, name="account_material_upload"),
     path("materials/<int:pk>/", materials.download_material, name="material_download"),
+    path(
+        "supervision-attachments/<int:pk>/",
+        materials.download_supervision_attachment,
+        name="supervision_attachment_download",
+    ),
     path("", include(wagtail_urls)),
     # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)
     # refuses; this serves such addresses through the same Wagtail routing, after it.

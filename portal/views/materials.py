@@ -1,21 +1,31 @@
-"""Downloading an application's materials: the one door to private files, permission-checked."""
+"""Downloading private files (application materials, supervision attachments): the one door to
+them, each through the selector that decides who may read the file's parent record."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from registry.selectors.applications import materials_for_user
+from registry.selectors.supervision import supervision_attachments_for_user
+
+
+def _serve(private_file) -> FileResponse:
+    try:
+        handle = private_file.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=private_file.original_name, content_type=private_file.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
 def download_material(request, pk):
-    material = get_object_or_404(materials_for_user(request.user), pk=pk)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=material.original_name, content_type=material.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _serve(get_object_or_404(materials_for_user(request.user), pk=pk))
+
+
+@login_required
+def download_supervision_attachment(request, pk):
+    return _serve(get_object_or_404(supervision_attachments_for_user(request.user), pk=pk))

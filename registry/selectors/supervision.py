@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from ..access import NOTHING, held_roles
 from ..enums import Role
-from ..models import Organization, SupervisionRecord
+from ..models import Organization, SupervisionAttachment, SupervisionRecord
 from .organizations import organizations_for_user
 
 # Roles that record inspections and follow records up; community supervisors only observe.
@@ -60,3 +60,8 @@ def records_to_follow_up_for_user(user) -> QuerySet[SupervisionRecord]:
 def follow_up_trail(record: SupervisionRecord) -> QuerySet:
     """The record's status changes, oldest first, with who made them."""
     return record.follow_ups.select_related("actor").order_by("at", "id")
+
+
+def supervision_attachments_for_user(user) -> QuerySet[SupervisionAttachment]:
+    """Attachments are read with their records: whoever reads the record may download them."""
+    return SupervisionAttachment.objects.filter(record__in=supervision_records_for_user(user).values("pk"))

@@ -3,6 +3,7 @@ and complaints, officers record inspections and follow every record up to its cl
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,12 +11,14 @@ from django.utils.translation import gettext as _
 
 from ..access import held_roles
 from ..enums import Role, SupervisionKind, SupervisionStatus
-from ..models import Organization, SupervisionFollowUp, SupervisionRecord
+from ..models import Organization, SupervisionAttachment, SupervisionFollowUp, SupervisionRecord
 from ..selectors.supervision import (
     OFFICER_ROLES,
     records_to_follow_up_for_user,
     supervised_organizations_for_user,
+    supervision_records_for_user,
 )
+from ..uploads import store_private_file
 
 # The follow-up state machine: a record is taken up, then closed, or closed at once. Closed is final.
 FOLLOW_UP_TRANSITIONS: dict[str, set[str]] = {
@@ -111,3 +114,21 @@ def follow_up(*, record: SupervisionRecord, actor, to_status: str, note: str) ->
         entry.save()
     record.status, record.closed_at = locked.status, locked.closed_at
     return entry
+
+
+@transaction.atomic
+def attach_supervision_file(*, record: SupervisionRecord, actor, upload) -> SupervisionAttachment:
+    """Add a photo, scan or document to a record: by whoever recorded it or may follow it up.
+
+    The file is checked by content and size before anything is stored (a refused file leaves no
+    row and no file); a record holds at most `REGISTRY_ATTACHMENTS_PER_RECORD` files.
+    """
+    may_attach = records_to_follow_up_for_user(actor).filter(pk=record.pk).exists() or (
+        record.recorded_by_id == actor.pk and supervision_records_for_user(actor).filter(pk=record.pk).exists()
+    )
+    if not may_attach:
+        raise ValidationError(_("您无权为该监督记录上传附件。"))
+    limit = settings.REGISTRY_ATTACHMENTS_PER_RECORD
+    if record.attachments.count() >= limit:
+        raise ValidationError(_("每条监督记录最多上传%(limit)d个附件。") % {"limit": limit})
+    return store_private_file(SupervisionAttachment(record=record, uploaded_by=actor), upload)

@@ -2,17 +2,20 @@
 machine and its trail, and the scoped back office."""
 
 import datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.enums import OrganizationKind, Role, SupervisionKind, SupervisionStatus
-from registry.models import SupervisionFollowUp, SupervisionRecord
+from registry.models import SupervisionAttachment, SupervisionFollowUp, SupervisionRecord
 from registry.services.roles import link_organization_account
-from registry.services.supervision import follow_up, record_supervision
+from registry.services.supervision import attach_supervision_file, follow_up, record_supervision
 from tests.factories import UserFactory, create_org
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +302,7 @@ def test_the_edit_view_is_the_follow_up_form(client, tree, records, make_officer
     url = reverse("supervision:edit", args=[target.pk])
     client.force_login(make_officer(Role.STREET_OFFICER, tree.zhanshan))
     form = client.get(url).context["form"]
-    assert set(form.fields) == {"to_status", "note"}
+    assert set(form.fields) == {"to_status", "note", "attachment"}
     assert client.post(url, {"to_status": "closed", "note": ""}).status_code == 200
     response = client.post(url, {"to_status": "closed", "note": "已核实整改"})
     assert response.status_code == 302
@@ -321,3 +324,88 @@ def test_supervisors_do_not_follow_up_and_nobody_deletes(client, tree, records, 
     target.refresh_from_db()
     assert target.status == SupervisionStatus.OPEN
     assert SupervisionRecord.objects.filter(pk=target.pk).exists()
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200
+
+
+def supervision_files() -> set[Path]:
+    return {path for path in (Path(settings.PRIVATE_MEDIA_ROOT) / "supervision").rglob("*") if path.is_file()}
+
+
+def test_a_record_is_made_with_a_photo_which_its_readers_download(client, tree, orgs, supervisor, make_officer):
+    client.force_login(supervisor)
+    response = client.post(
+        ADD,
+        {
+            "organization": orgs["yancheng"].pk,
+            "kind": "observation",
+            "occurred_on": "2026-03-01",
+            "summary": "活动现场",
+            "attachment": SimpleUploadedFile("现场.jpg", JPEG),
+        },
+    )
+    assert response.status_code == 302
+    attachment = SupervisionAttachment.objects.get()
+    assert (attachment.record.summary, attachment.original_name, attachment.content_type) == (
+        "活动现场",
+        "现场.jpg",
+        "image/jpeg",
+    )
+    assert "现场" not in attachment.file.name  # stored under a random name
+    url = reverse("supervision_attachment_download", args=[attachment.pk])
+    assert b"".join(client.get(url).streaming_content) == JPEG
+    inspect = client.get(reverse("supervision:inspect", args=[attachment.record_id])).content.decode()
+    assert url in inspect
+    # Another street's officer and the organization's own account cannot fetch it.
+    client.force_login(make_officer(Role.STREET_OFFICER, tree.badaguan))
+    assert client.get(url).status_code == 404
+    account = UserFactory()
+    link_organization_account(user=account, organization=orgs["yancheng"])
+    client.force_login(account)
+    assert client.get(url).status_code == 404
+
+
+def test_a_disguised_file_is_refused_on_the_form_and_nothing_is_saved(client, orgs, supervisor):
+    before = supervision_files()
+    client.force_login(supervisor)
+    response = client.post(
+        ADD,
+        {
+            "organization": orgs["yancheng"].pk,
+            "kind": "observation",
+            "occurred_on": "2026-03-01",
+            "summary": "活动现场",
+            "attachment": SimpleUploadedFile("现场.jpg", EXE),
+        },
+    )
+    assert response.status_code == 200
+    assert "不是PDF、JPEG、PNG、XLSX文件" in str(response.context["form"].errors["attachment"])
+    assert response.context["form"]["summary"].value() == "活动现场"  # what was typed is kept
+    assert not SupervisionRecord.objects.exists()
+    assert supervision_files() == before
+
+
+def test_the_follow_up_adds_an_attachment(client, tree, records, make_officer):
+    target = records["yancheng"]
+    client.force_login(make_officer(Role.STREET_OFFICER, tree.zhanshan))
+    response = client.post(
+        reverse("supervision:edit", args=[target.pk]),
+        {"to_status": "closed", "note": "已整改", "attachment": SimpleUploadedFile("整改.jpg", JPEG)},
+    )
+    assert response.status_code == 302
+    assert target.attachments.get().uploaded_by.username == target.follow_ups.get().actor.username
+
+
+def test_who_may_attach_and_how_many(tree, records, supervisor, make_officer, settings):
+    target = records["yancheng"]
+    other = make_officer(Role.COMMUNITY_SUPERVISOR, tree.yangkou)
+    with pytest.raises(ValidationError, match="无权"):
+        attach_supervision_file(record=target, actor=other, upload=SimpleUploadedFile("a.jpg", JPEG))
+    settings.REGISTRY_ATTACHMENTS_PER_RECORD = 1
+    attach_supervision_file(record=target, actor=supervisor, upload=SimpleUploadedFile("a.jpg", JPEG))
+    with pytest.raises(ValidationError, match="最多上传1个附件"):
+        attach_supervision_file(record=target, actor=supervisor, upload=SimpleUploadedFile("b.jpg", JPEG))
