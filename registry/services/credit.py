@@ -168,8 +168,13 @@ def record_penalty(
     actor,
     amount: Decimal | None = None,
 ) -> AdministrativePenalty:
-    """Record an administrative penalty. A fine needs an amount; other kinds have none."""
+    """Record an administrative penalty. A fine needs an amount; other kinds have none. A
+    revocation of registration (撤销登记) ends the organization: its status becomes revoked, in
+    its history, and its public record stays."""
     _check_actor(actor, organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.status in (OrganizationStatus.REVOKED, OrganizationStatus.DEREGISTERED):
+        raise ValidationError(_("该组织已撤销登记或已注销，不能再作出行政处罚。"))
     if kind == PenaltyKind.FINE and not amount:
         raise ValidationError({"amount": _("罚款须填写金额。")})
     if kind != PenaltyKind.FINE and amount is not None:
@@ -185,6 +190,8 @@ def record_penalty(
     )
     penalty.full_clean()
     penalty.save()
+    if kind == PenaltyKind.REVOCATION:
+        _set_status(organization, status=OrganizationStatus.REVOKED, actor=actor)
     return penalty
 
 
@@ -193,6 +200,9 @@ def correct_penalty(*, penalty: AdministrativePenalty, actor, data: dict) -> Adm
     """Correct a recorded penalty's facts (not its organization)."""
     penalty = AdministrativePenalty.objects.select_for_update().get(pk=penalty.pk)
     _check_actor(actor, penalty.organization)
+    if "kind" in data and (PenaltyKind.REVOCATION in (data["kind"], penalty.kind)) and data["kind"] != penalty.kind:
+        # The revocation has ended the registration; undoing it is a new decision, not a correction.
+        raise ValidationError({"kind": _("撤销登记的处罚不能改为其他类型，其他处罚也不能改为撤销登记。")})
     for field in ("kind", "amount", "decided_on", "decision_number", "reason"):
         if field in data:
             setattr(penalty, field, data[field])
