@@ -10,6 +10,6 @@ class EvaluationConfig(AppConfig):
     def ready(self):
         from registry.access import register_role_provider
 
-        from .selectors import evaluation_roles
+        from .selectors.people import evaluation_roles
 
         register_role_provider(evaluation_roles)

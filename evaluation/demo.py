@@ -11,6 +11,7 @@ from .models import Agency, Committee
 
 AGENCY_NAME = "青岛众诚社会组织评估中心"
 AGENCY_PHONE = "0532-85201234"
+AGENCY_USCC = "52370202MJD602187J"  # made up, with a correct check character
 COMMITTEE_NAME = "市南区社会组织评估委员会"
 
 
@@ -29,7 +30,7 @@ def create_evaluation_bodies(*, district: AdministrativeUnit) -> tuple[Agency, C
     """The agency and the committee (whose authority is the district unit); returns both and how
     many were created."""
     agency, agency_created = _get_or_create(
-        Agency, lookup={"name": AGENCY_NAME}, defaults={"contact_phone": AGENCY_PHONE}
+        Agency, lookup={"name": AGENCY_NAME}, defaults={"contact_phone": AGENCY_PHONE, "uscc": AGENCY_USCC}
     )
     committee, committee_created = _get_or_create(
         Committee, lookup={"name": COMMITTEE_NAME}, defaults={"authority": district}

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluation.demo import AGENCY_NAME, COMMITTEE_NAME, create_evaluation_bodies
 from evaluation.enums import AgencyRole
-from evaluation.services import add_agency_member, add_committee_member
+from evaluation.services.people import add_agency_member, add_committee_member
 from federation.demo import admit_members, found_federations
 from federation.models import Federation
 from federation.services import add_federation_staff

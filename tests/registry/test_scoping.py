@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from evaluation.enums import AgencyRole
 from evaluation.models import Agency, Committee
-from evaluation.services import add_agency_member, add_committee_member
+from evaluation.services.people import add_agency_member, add_committee_member
 from federation.selectors import federations_for_user
 from federation.services import add_federation_staff, found_federation
 from registry.enums import Category, OrganizationKind, Role, UnitLevel

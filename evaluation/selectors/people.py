@@ -3,7 +3,7 @@
 from registry.access import NOTHING, HeldRole
 from registry.enums import Role
 
-from .models import AgencyMember, CommitteeMember
+from ..models import AgencyMember, CommitteeMember
 
 
 def evaluation_roles(user) -> list[HeldRole]:

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from registry.access import forget_held_roles
 
-from .models import Agency, AgencyMember, Committee, CommitteeMember
+from ..models import Agency, AgencyMember, Committee, CommitteeMember
 
 
 @transaction.atomic

@@ -1,17 +1,26 @@
-"""The people of evaluation: independent agencies with their assessors, and committees.
-Frameworks, campaigns and scores come with the evaluation issue."""
+"""The people of evaluation: independent agencies with their managers and assessors, and committees."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .enums import AgencyRole
+from registry.validators import validate_uscc
+
+from ..enums import AgencyRole
 
 
 class Agency(models.Model):
     """A third-party evaluation agency (第三方评估机构)."""
 
     name = models.CharField(_("名称"), max_length=200, unique=True)
+    uscc = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        unique=True,
+        null=True,
+        validators=[validate_uscc],
+        help_text=_("评估机构自身的统一社会信用代码（可为企业或社会组织）。"),
+    )
     organization = models.ForeignKey(
         "registry.Organization",
         on_delete=models.SET_NULL,
@@ -33,13 +42,16 @@ class Agency(models.Model):
 
 
 class AgencyMember(models.Model):
-    """An agency's manager or assessor."""
+    """An agency's manager or assessor; an assessor lists areas of expertise."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_roles", verbose_name=_("用户")
     )
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="members", verbose_name=_("评估机构"))
     role = models.CharField(_("角色"), max_length=32, choices=AgencyRole.choices)
+    expertise = models.CharField(
+        _("专业领域"), max_length=200, blank=True, help_text=_("如：财务管理、社会工作、法律，多个以顿号分隔。")
+    )
 
     class Meta:
         verbose_name = _("评估机构人员")

@@ -1,0 +1,174 @@
+"""An evaluation case's state machine (DESIGN.md section 9): the one writer of `Case.state`.
+
+`act_on_case` checks that the action is allowed from the current state, that the actor is the
+party who takes it, and that the case is ready for it (each phase's own module says what
+"ready" means); then it records the step in the timeline and applies the step's effects.
+The phase modules (`applying`, `eligibility`, `assignment`, `scoring`, `moderation`,
+`committee`, `notices`, `grades`) do their own writes and call `cases.act_on_case` to move on.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.access import held_roles
+from registry.enums import Role
+from registry.models import OrganizationAccount
+
+from ..enums import AgencyRole, CaseAction, CaseState
+from ..models import AgencyMember, Assignment, Case, CaseEvent, CommitteeMember
+
+A, S = CaseAction, CaseState
+
+
+class Party:
+    """Who may take an action."""
+
+    APPLICANT = "applicant"  # an account of the organization
+    OFFICER = "officer"  # a district or city officer over the campaign's authority
+    AGENCY_MANAGER = "agency_manager"  # a manager of the agency the case is allocated to
+    LEAD = "lead"  # the case's lead assessor
+    COMMITTEE = "committee"  # a member of the campaign's committee, or an officer recording for it
+    SYSTEM = "system"  # the daily job (no actor), or an officer
+
+
+@dataclass(frozen=True)
+class Transition:
+    to_state: str
+    party: str
+    needs_reason: bool
+
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.DRAFT, A.SUBMIT): Transition(S.APPLIED, Party.APPLICANT, False),
+    (S.DRAFT, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.APPLIED, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.APPLIED, A.CONFIRM_ELIGIBLE): Transition(S.ELIGIBLE, Party.OFFICER, False),
+    (S.APPLIED, A.REFUSE): Transition(S.INELIGIBLE, Party.OFFICER, True),
+    (S.ELIGIBLE, A.ALLOCATE): Transition(S.ALLOCATED, Party.OFFICER, False),
+    (S.ALLOCATED, A.ASSIGN): Transition(S.SCORING, Party.AGENCY_MANAGER, False),
+    (S.SCORING, A.COMPLETE_SCORING): Transition(S.MODERATION, Party.LEAD, False),
+    (S.MODERATION, A.REOPEN): Transition(S.SCORING, Party.LEAD, True),
+    (S.MODERATION, A.MODERATE): Transition(S.MODERATED, Party.LEAD, False),
+    (S.MODERATED, A.DECIDE): Transition(S.DECIDED, Party.COMMITTEE, False),
+    (S.DECIDED, A.PUBLISH): Transition(S.IN_NOTICE, Party.OFFICER, False),
+    (S.IN_NOTICE, A.FINALIZE): Transition(S.FINAL, Party.SYSTEM, False),
+}
+
+
+def is_campaign_officer(user, campaign) -> bool:
+    """A district or city officer whose unit is the campaign's authority or above it."""
+    if user is None:
+        return False
+    if user.is_superuser and user.is_active:
+        return True
+    authority_path = campaign.authority.path
+    return any(
+        held.role in (Role.DISTRICT_OFFICER, Role.CITY_OFFICER)
+        and held.unit is not None
+        and authority_path.startswith(held.unit.path)
+        for held in held_roles(user)
+    )
+
+
+def is_party(user, case: Case, party: str) -> bool:
+    if party == Party.SYSTEM:
+        return user is None or is_campaign_officer(user, case.campaign)
+    if user is None or not user.is_active:
+        return False
+    if party == Party.APPLICANT:
+        return OrganizationAccount.objects.filter(user=user, organization_id=case.organization_id).exists()
+    if party == Party.OFFICER:
+        return is_campaign_officer(user, case.campaign)
+    if party == Party.AGENCY_MANAGER:
+        return case.agency_id is not None and (
+            AgencyMember.objects.filter(user=user, agency_id=case.agency_id, role=AgencyRole.MANAGER).exists()
+        )
+    if party == Party.LEAD:
+        return Assignment.objects.filter(case=case, assessor=user, is_lead=True).exists()
+    if party == Party.COMMITTEE:
+        return is_campaign_officer(user, case.campaign) or (
+            CommitteeMember.objects.filter(user=user, committee_id=case.campaign.committee_id).exists()
+        )
+    raise ValueError(party)
+
+
+def allowed_actions(user, case: Case) -> list[str]:
+    """The actions `user` may take on `case` now (for buttons and queues)."""
+    return [
+        action
+        for (state, action), transition in TRANSITIONS.items()
+        if state == case.state and is_party(user, case, transition.party)
+    ]
+
+
+def _check_ready(case: Case, action: str, extra: dict[str, Any]) -> None:
+    """Each phase's own precondition, raising ValidationError with the reason."""
+    # Imported here: the phase modules import this one to call `act_on_case`.
+    from . import applying, assignment, committee, eligibility, moderation, notices, scoring
+
+    if action == A.SUBMIT:
+        applying.check_ready_to_submit(case)
+    elif action == A.CONFIRM_ELIGIBLE:
+        eligibility.check_all_satisfied(case)
+    elif action == A.ALLOCATE:
+        if extra.get("agency") is None:
+            raise ValidationError({"agency": _("请选择评估机构。")})
+        assignment.check_agency_may_take(case, extra["agency"])
+    elif action == A.ASSIGN:
+        assignment.check_team(case)
+    elif action == A.COMPLETE_SCORING:
+        scoring.check_all_submitted(case)
+    elif action == A.MODERATE:
+        moderation.check_reconciled(case)
+    elif action == A.DECIDE:
+        committee.check_decided(case)
+    elif action == A.PUBLISH:
+        notices.check_published(case)
+    elif action == A.FINALIZE:
+        notices.check_may_finalize(case, today=extra.get("today") or timezone.localdate())
+
+
+def _apply_effects(case: Case, action: str, extra: dict[str, Any]) -> None:
+    from . import eligibility, grades
+
+    if action == A.SUBMIT:
+        case.submitted_at = timezone.now()
+        case.save(update_fields=["submitted_at"])
+        eligibility.run_checks(case)
+    elif action == A.ALLOCATE:
+        case.agency = extra["agency"]
+        case.save(update_fields=["agency"])
+    elif action == A.FINALIZE:
+        grades.award_grade(case, on=extra.get("today") or timezone.localdate())
+
+
+@transaction.atomic
+def act_on_case(*, case: Case, action: str, actor, reason: str = "", extra: dict[str, Any] | None = None) -> Case:
+    """Take `action` on `case` as `actor` (None: the daily job); the only writer of case states."""
+    extra = extra or {}
+    case = Case.objects.select_for_update().select_related("campaign__authority").get(pk=case.pk)
+    transition = TRANSITIONS.get((case.state, action))
+    if transition is None:
+        raise ValidationError(
+            _("评估申请当前状态为“%(state)s”，不能“%(action)s”。")
+            % {"state": case.get_state_display(), "action": CaseAction(action).label}
+        )
+    if not is_party(actor, case, transition.party):
+        raise PermissionDenied(_("您无权对该评估申请办理“%(action)s”。") % {"action": CaseAction(action).label})
+    reason = (reason or "").strip()
+    if transition.needs_reason and not reason:
+        raise ValidationError({"reason": _("请填写理由或意见。")})
+    _check_ready(case, action, extra)
+    CaseEvent.objects.create(
+        case=case, action=action, from_state=case.state, to_state=transition.to_state, actor=actor, reason=reason
+    )
+    case.state = transition.to_state
+    case.last_action_at = timezone.now()
+    case.save(update_fields=["state", "last_action_at"])
+    _apply_effects(case, action, extra)
+    return case
