@@ -91,8 +91,8 @@ class AppealState(models.TextChoices):
 
 class GradeStatus(models.TextChoices):
     # Expiry is not a status: a grade is expired when today is past `valid_until`.
+    # A downgrade lowers `grade` in place (the GradeChange keeps the old one); the row stays valid.
     VALID = "valid", _("有效")
-    DOWNGRADED = "downgraded", _("已降级")
     CANCELLED = "cancelled", _("已取消")
 
 
