@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('evaluation', '0001_initial'),
-        ('registry', '0014_frameworks_campaigns_cases'),
+        ('registry', '0013_supervision_attachments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
