@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.demo import AGENCY_NAME, COMMITTEE_NAME, create_evaluation_bodies
@@ -163,6 +163,7 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         organizations = registry_demo.load_organizations(
             rng=demo_random(seed, "organizations"), streets=streets, units=units
         )
+        reports = registry_demo.file_annual_reports(rng=demo_random(seed, "annual-reports"), today=timezone.localdate())
         federations = found_federations(
             rng=demo_random(seed, "federations"), streets=[units[street.code] for street in streets]
         )
@@ -177,6 +178,7 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         "organizations": organizations,
         "federations": federations,
         "members": members,
+        "annual_reports": reports,
         "evaluation_bodies": bodies,
         "users": users,
         "workflows": workflows,
@@ -184,6 +186,7 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
     if stdout is not None:
         stdout.write(
             f"演示数据（种子 {seed}）：新建行政单位 {units_added} 个、社会组织 {organizations} 个、"
+            f"年度报告 {reports} 份、"
             f"联合会 {federations} 个（新入会组织 {members} 个）、评估机构和评估委员会 {bodies} 个、用户 {users} 个，"
             f"进行中的申请和信用记录 {workflows} 条，用时 {time.monotonic() - started:.1f} 秒。\n"
         )

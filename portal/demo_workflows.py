@@ -5,11 +5,18 @@ behind the demo's abnormal organizations. Built through the same services; idemp
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registry.enums import ApplicationAction, ApplicationKind, CreditList, ListingCause, OrganizationStatus
 from registry.models import AdministrativeUnit, Application, CreditListing, Organization
-from registry.services.applications import act_on_application, start_application
+from registry.services.applications import MATERIALS, act_on_application, attach_material, start_application
 from registry.services.credit import list_organization
+
+# A one-page PDF standing in for each scanned document the demo filings carry.
+SAMPLE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 # (name, community, how far it has come): the applicant files as the demo organization account.
 FILINGS = [
@@ -53,6 +60,13 @@ def create_demo_workflows() -> int:
                 "business_scope": "开展社区志愿服务和邻里互助活动。",
             },
         )
+        for kind in MATERIALS[application.kind].required:
+            attach_material(
+                application=application,
+                actor=users["org_account"],
+                kind=kind,
+                upload=SimpleUploadedFile(f"示例{kind}.pdf", SAMPLE_PDF),
+            )
         for action in steps:
             act_on_application(
                 application=application, action=action, actor=users[ACTORS[action]], reason=REASONS.get(action, "")

@@ -1,6 +1,5 @@
-"""Forms of the applicant's area on the public site: signing up, logging in, filing a community group."""
-
-from typing import Any
+"""Forms of the applicant's account on the public site: signing up, logging in, documents, claims.
+The application forms themselves are steps, in `portal.application_steps`."""
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -9,8 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from registry.enums import MaterialKind, UnitLevel
-from registry.models import AdministrativeUnit
+from registry.enums import MaterialKind
 
 
 class LoginForm(AuthenticationForm):
@@ -52,100 +50,20 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-# The facts a community-group filing proposes, in the order the form shows them.
-FILING_FIELDS = ["name", "community", "address", "legal_representative", "business_scope", "founded_on"]
-# What a draft may leave empty; submitting needs them all.
-REQUIRED_TO_SUBMIT = ["name", "community", "address", "legal_representative"]
-
-
-class FilingForm(forms.Form):
-    """社区社会组织备案. With `for_draft`, only the street is required: a draft keeps whatever was typed,
-    and `registry.services.applications` checks the facts again on submission."""
-
-    name = forms.CharField(label=_("组织名称"), max_length=200)
-    street = forms.ModelChoiceField(
-        label=_("所在街道"), queryset=AdministrativeUnit.objects.none(), empty_label=_("请选择街道")
-    )
-    community = forms.TypedChoiceField(label=_("所在社区"), coerce=int, empty_value=None)
-    address = forms.CharField(label=_("活动场所地址"), max_length=300)
-    legal_representative = forms.CharField(label=_("负责人"), max_length=50)
-    business_scope = forms.CharField(label=_("业务范围"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    founded_on = forms.DateField(
-        label=_("成立日期"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("可不填；格式如 2026-03-01。"),
-    )
-
-    def __init__(self, *args, for_draft: bool = False, street: AdministrativeUnit | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        streets = AdministrativeUnit.objects.filter(level=UnitLevel.STREET).order_by("code")
-        self.fields["street"].queryset = streets
-        communities = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNITY).order_by("code")
-        by_street = {unit.pk: (unit.name, []) for unit in streets}
-        self._communities = {}
-        for community in communities:
-            self._communities[community.pk] = community
-            for street_unit in streets:
-                if community.path.startswith(street_unit.path):
-                    by_street[street_unit.pk][1].append((community.pk, community.name))
-        self.fields["community"].choices = [("", _("请选择社区"))] + [
-            (street_name, options) for street_name, options in by_street.values() if options
-        ]
-        if street is not None:
-            # An application's street is fixed once it is opened (it routes the application).
-            self.fields["street"].initial = street
-            self.fields["street"].disabled = True
-            self.fields["street"].help_text = _("街道在申请创建后不能更改；如需更改，请撤回后重新申请。")
-        if for_draft:
-            for name in REQUIRED_TO_SUBMIT:
-                self.fields[name].required = False
-
-    def clean(self):
-        cleaned = super().clean()
-        street, community_pk = cleaned.get("street"), cleaned.get("community")
-        if street and community_pk:
-            community = self._communities.get(community_pk)
-            if community is None or not community.path.startswith(street.path):
-                self.add_error(
-                    "community",
-                    _("所选社区不属于%(street)s，请重新选择。") % {"street": street.name},
-                )
-        return cleaned
-
-    def proposed(self) -> dict[str, Any]:
-        """The facts to keep in the draft, JSON-serializable: what validated, and for the rest what
-        was typed where it can be kept (text as typed, a community only when it exists)."""
-        facts: dict[str, Any] = {}
-        cleaned = getattr(self, "cleaned_data", {})
-        for name in FILING_FIELDS:
-            if name in cleaned:
-                value = cleaned[name]
-                if name == "founded_on":
-                    value = value.isoformat() if value else None
-                facts[name] = value
-                continue
-            raw = self.data.get(name, "")
-            if name == "community":
-                try:
-                    pk = int(raw)
-                except (TypeError, ValueError):
-                    pk = None
-                facts[name] = pk if pk in self._communities else None
-            elif name != "founded_on":
-                facts[name] = raw
-        return facts
-
-    @classmethod
-    def initial_from(cls, proposed: dict[str, Any]) -> dict[str, Any]:
-        return {name: proposed.get(name) for name in FILING_FIELDS if proposed.get(name) not in (None, "")}
-
-
 class MaterialForm(forms.Form):
-    """One document for an application; its content is checked by the service."""
+    """One document for an application, of a kind the application needs; its content is checked
+    by the service."""
 
-    kind = forms.ChoiceField(label=_("材料类型"), choices=MaterialKind.choices)
+    kind = forms.ChoiceField(label=_("材料类型"))
     file = forms.FileField(label=_("文件（PDF、JPEG、PNG或XLSX，10 MB以内）"))
+
+    def __init__(self, *args, kinds: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, MaterialKind(kind).label) for kind in kinds]
+
+
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("注册时使用的电子邮箱"), max_length=150)
 
 
 class ClaimForm(forms.Form):

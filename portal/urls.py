@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
-from .views import account, materials, open_data
+from .views import account, annual_reports, applications, deadlines, materials, open_data
 from .views.text_size import set_text_size
 
 urlpatterns = [
@@ -37,12 +37,38 @@ urlpatterns += i18n_patterns(
     path("account/logout/", account.LogoutView.as_view(), name="account_logout"),
     path("account/signup/", account.signup, name="account_signup"),
     path("account/claim/", account.claim, name="account_claim"),
+    path("account/annual-reports/", annual_reports.annual_reports, name="account_annual_reports"),
+    path("account/annual-reports/<int:year>/", annual_reports.annual_report, name="account_annual_report"),
+    path("account/due/", deadlines.deadlines, name="account_deadlines"),
+    path("account/notifications/", deadlines.notifications, name="account_notifications"),
     path("account/verify/<str:uidb64>/<str:token>/", account.verify, name="account_verify"),
-    path("account/applications/new/filing/", account.filing_new, name="account_filing_new"),
-    path("account/applications/<int:pk>/", account.application_detail, name="account_application"),
-    path("account/applications/<int:pk>/edit/", account.application_edit, name="account_application_edit"),
-    path("account/applications/<int:pk>/act/", account.application_act, name="account_application_act"),
-    path("account/applications/<int:pk>/materials/", account.material_upload, name="account_material_upload"),
+    path("account/verify/resend/", account.resend_verification, name="account_resend_verification"),
+    path("account/password-reset/", account.PasswordResetView.as_view(), name="account_password_reset"),
+    path("account/password-reset/sent/", account.PasswordResetDoneView.as_view(), name="account_password_reset_done"),
+    path(
+        "account/password-reset/done/",
+        account.PasswordResetCompleteView.as_view(),
+        name="account_password_reset_complete",
+    ),
+    path(
+        "account/password-reset/<str:uidb64>/<str:token>/",
+        account.PasswordResetConfirmView.as_view(),
+        name="account_password_reset_confirm",
+    ),
+    path("account/applications/new/<str:kind>/", applications.application_new, name="account_application_new"),
+    path("account/applications/<int:pk>/", applications.application_detail, name="account_application"),
+    path("account/applications/<int:pk>/edit/", applications.application_edit, name="account_application_edit"),
+    path(
+        "account/applications/<int:pk>/edit/<slug:step>/",
+        applications.application_step,
+        name="account_application_step",
+    ),
+    path("account/applications/<int:pk>/act/", applications.application_act, name="account_application_act"),
+    path(
+        "account/applications/<int:pk>/materials/",
+        applications.material_upload,
+        name="account_material_upload",
+    ),
     path("materials/<int:pk>/", materials.download_material, name="material_download"),
     path(
         "supervision-attachments/<int:pk>/",

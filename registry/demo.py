@@ -11,17 +11,27 @@ data of one seed: loading another seed on top is refused (see `_check_same_seed`
 import csv
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from . import demo_themes as themes
-from .enums import USCC_CIVIL_AFFAIRS, USCC_KIND_CHARACTER, Category, FieldOfActivity, OrganizationKind, UnitLevel
+from .enums import (
+    USCC_CIVIL_AFFAIRS,
+    USCC_KIND_CHARACTER,
+    AnnualReportResult,
+    Category,
+    FieldOfActivity,
+    OrganizationKind,
+    UnitLevel,
+)
 from .enums import OrganizationStatus as Status
-from .models import ActivityField, AdministrativeUnit, Organization
+from .models import ActivityField, AdministrativeUnit, AnnualReport, Organization
+from .selectors.annual_reports import must_report, reporting_window
 from .services.numbering import allocate_filing_number
 from .services.organizations import create_organization
 from .services.units import add_unit
@@ -338,3 +348,59 @@ def load_organizations(*, rng: random.Random, streets: list[StreetRow], units: d
             )
         created += 1
     return created
+
+
+# Results of the demo's annual reports: mostly passes, as in the district's published results.
+REPORT_RESULTS = (
+    (AnnualReportResult.PASS, 0.85),
+    (AnnualReportResult.BASIC_PASS, 0.12),
+    (AnnualReportResult.FAIL, 0.03),
+)
+REPORT_ACTIVITIES = (
+    "组织会员开展专题培训和交流活动，参与社区志愿服务。",
+    "承接政府购买服务项目，完成年度服务计划。",
+    "举办公益讲座和展演活动，服务辖区居民。",
+    "开展行业调研，组织会员单位交流合作。",
+)
+RESULT_REASONS = {
+    AnnualReportResult.PASS: "按时报送，财务和活动情况符合规定。",
+    AnnualReportResult.BASIC_PASS: "内部管理制度不够健全，限期整改。",
+    AnnualReportResult.FAIL: "财务收支不规范，未按章程开展活动。",
+}
+
+
+def file_annual_reports(*, rng: random.Random, today: date) -> int:
+    """Reports, on paper, for every year of the filing window that each registered organization must
+    report on, with the bureau's results; last year's results are partly still pending. Abnormal
+    organizations have missed last year's report: that is why they are on the abnormal list.
+    Returns how many were created (0 on a second run)."""
+    years = list(reporting_window(today))
+    organizations = Organization.objects.exclude(kind=OrganizationKind.COMMUNITY_GROUP).order_by("uscc")
+    filed = set(AnnualReport.objects.values_list("organization_id", "year"))
+    reports = []
+    for organization in organizations:
+        for year in years:
+            if not must_report(organization, year) or (organization.pk, year) in filed:
+                continue
+            if organization.status == Status.ABNORMAL and year == years[-1]:
+                continue
+            income = Decimal(rng.randrange(50_000, 2_000_000))
+            result = rng.choices([r for r, _ in REPORT_RESULTS], weights=[w for _, w in REPORT_RESULTS])[0]
+            pending = year == years[-1] and rng.random() < 0.2
+            report = AnnualReport(
+                organization=organization,
+                year=year,
+                income=income,
+                expenditure=(income * Decimal(rng.uniform(0.8, 1.05))).quantize(Decimal("0.01")),
+                net_assets=(income * Decimal(rng.uniform(0.3, 1.5))).quantize(Decimal("0.01")),
+                staff=rng.randint(1, 20),
+                volunteers=rng.randint(0, 200),
+                activities=rng.choice(REPORT_ACTIVITIES),
+                result="" if pending else result,
+                result_reason="" if pending else RESULT_REASONS[result],
+                result_at=None if pending else timezone.make_aware(datetime(year + 1, 8, 31, 10)),
+            )
+            report.full_clean(exclude=["organization"])
+            reports.append(report)
+    AnnualReport.objects.bulk_create(reports)
+    return len(reports)

@@ -22,6 +22,17 @@ def review_credit_lists_task(date: str | None = None) -> dict[str, int]:
 
 
 @task()
+def send_deadline_reminders_task(date: str | None = None) -> dict[str, int]:
+    """Send the daily deadline reminders as of `date` (ISO; today by default)."""
+    # Imported here, not above: the reminders notify, and notifications enqueue the e-mail task of
+    # this module, so a module-level import would be circular whichever module loads first.
+    from .services.reminders import send_deadline_reminders
+
+    today = datetime.date.fromisoformat(date) if date else timezone.localdate()
+    return send_deadline_reminders(today=today)
+
+
+@task()
 def send_notification_email(notification_id: int) -> bool:
     """E-mail one in-app notification to its user, if the user has an address."""
     notification = Notification.objects.select_related("user").filter(pk=notification_id).first()

@@ -4,10 +4,12 @@ import itertools
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from stdnum.cn import uscc as uscc_module
 
 from registry.enums import USCC_KIND_CHARACTER, Category, OrganizationKind, OrganizationStatus
 from registry.models import ActivityField, AdministrativeUnit, Organization
+from registry.services.applications import MATERIALS, attach_material
 from registry.services.organizations import create_organization
 
 _sequence = itertools.count(1)
@@ -64,3 +66,18 @@ def create_org(
     data.update(facts)
     fields = ActivityField.objects.filter(code__in=activity_codes)
     return create_organization(actor=None, data=data, activity_fields=fields, source="测试")
+
+
+# The smallest file that passes the content check as a PDF.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def file_required_materials(application) -> None:
+    """Attach one document of each kind the application needs before it can be submitted."""
+    for kind in MATERIALS[application.kind].required:
+        attach_material(
+            application=application,
+            actor=application.applicant,
+            kind=kind,
+            upload=SimpleUploadedFile(f"{kind}.pdf", PDF_BYTES),
+        )

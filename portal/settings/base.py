@@ -162,3 +162,7 @@ REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_BYTES", default=10 * 10
 REGISTRY_MATERIALS_PER_APPLICATION = env.int("REGISTRY_MATERIALS_PER_APPLICATION", default=20)
 REGISTRY_ATTACHMENTS_PER_RECORD = env.int("REGISTRY_ATTACHMENTS_PER_RECORD", default=10)
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
+
+# Days after an annual report's due date (31 May) before a missing report puts the organization on
+# the abnormal list; DESIGN.md asks for a grace period without fixing its length.
+REGISTRY_ANNUAL_REPORT_GRACE_DAYS = env.int("REGISTRY_ANNUAL_REPORT_GRACE_DAYS", default=30)

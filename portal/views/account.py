@@ -1,42 +1,35 @@
-"""The applicant's side of online filing on the public site (DESIGN.md section 7): signing up with a
-verified e-mail, the account page (organization, applications, notifications), the filing form and
-an application's page with its timeline. Every state change goes through
-`registry.services.applications.act_on_application`."""
+"""The applicant's account on the public site (DESIGN.md section 7): signing up with a verified
+e-mail, recovering a password or a lost verification e-mail, the account page (organization,
+applications, notifications) and claiming an organization. The applications themselves are in
+`portal.views.applications`."""
+
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from registry.enums import ApplicationAction, ApplicationKind, ApplicationState
-from registry.models import Application, Notification, OrganizationAccount
-from registry.selectors.applications import applications_for_user
-from registry.services.applications import (
-    act_on_application,
-    allowed_actions,
-    attach_material,
-    save_draft,
-    start_application,
-)
+from registry.models import Notification
+from registry.services.applications import CLOSED_STATUSES
 from registry.services.notifications import mark_read
 from registry.services.roles import claim_organization
+from registry.views.scoped import add_service_errors
 
-from ..forms_account import FILING_FIELDS, ClaimForm, FilingForm, LoginForm, MaterialForm, SignupForm
+from ..forms_account import ClaimForm, LoginForm, ResendVerificationForm, SignupForm
+from .applications import LOGIN_URL, account_organization, own_applications
 
-LOGIN_URL = "account_login"
-EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.RETURNED)
-# The applicant's own actions, offered as buttons on the application's page.
-APPLICANT_ACTIONS = (ApplicationAction.SUBMIT, ApplicationAction.WITHDRAW)
+MAIL_INTERVAL_SECONDS = 60
 
 
 class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
@@ -119,16 +112,69 @@ def verify(request, uidb64: str, token: str):
     return redirect("account_home")
 
 
+# --- Recovery -------------------------------------------------------------------------------------
+
+
+def _first_this_minute(purpose: str, email: str) -> bool:
+    """True at most once a minute per address and purpose, so that nobody can flood an inbox
+    through our forms. Counted for every address, known or not: the answer reveals nothing."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return cache.add(f"portal:mail-throttle:{purpose}:{digest}", True, timeout=MAIL_INTERVAL_SECONDS)
+
+
+def resend_verification(request):
+    """Send the sign-up link again to an account that was never verified. The reply is the same
+    whether or not the address is registered."""
+    form = ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if _first_this_minute("verification", email):
+            # Never verified means never logged in: an account an officer switched off stays off.
+            user = (
+                get_user_model()
+                .objects.filter(username__iexact=email.strip(), is_active=False, last_login__isnull=True)
+                .first()
+            )
+            if user is not None:
+                _send_verification(request, user)
+        messages.success(request, _("如果该邮箱已注册且尚未验证，验证邮件已重新发送。同一邮箱每分钟最多发送一次。"))
+        return redirect("account_resend_verification")
+    return render(request, "portal/account/resend_verification.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by e-mail (only active accounts with a password get one), throttled per address."""
+
+    template_name = "portal/account/password_reset.html"
+    email_template_name = "portal/account/password_reset_email.txt"
+    subject_template_name = "portal/account/password_reset_subject.txt"
+    success_url = reverse_lazy("account_password_reset_done")
+
+    def form_valid(self, form):
+        if _first_this_minute("password-reset", form.cleaned_data["email"]):
+            return super().form_valid(form)
+        return redirect(self.success_url)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "portal/account/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/account/password_reset_confirm.html"
+    success_url = reverse_lazy("account_password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "portal/account/password_reset_complete.html"
+
+
 # --- The account page -----------------------------------------------------------------------------
-
-
-def _own_applications(user):
-    return applications_for_user(user).filter(applicant=user)
 
 
 @login_required(login_url=LOGIN_URL)
 def home(request):
-    account = OrganizationAccount.objects.filter(user=request.user).select_related("organization").first()
+    organization = account_organization(request.user)
     notifications = list(Notification.objects.filter(user=request.user).select_related("application")[:50])
     unread = {notification.pk for notification in notifications if notification.read_at is None}
     # Shown now, so read now; `unread` still marks them as new for this one view.
@@ -137,170 +183,13 @@ def home(request):
         request,
         "portal/account/home.html",
         {
-            "organization": account.organization if account else None,
-            "applications": _own_applications(request.user).order_by("-last_action_at", "-pk"),
+            "organization": organization,
+            "organization_open": organization is not None and organization.status not in CLOSED_STATUSES,
+            "applications": own_applications(request.user).order_by("-last_action_at", "-pk"),
             "notifications": notifications,
             "unread": unread,
         },
     )
-
-
-# --- Filing ---------------------------------------------------------------------------------------
-
-
-@login_required(login_url=LOGIN_URL)
-def filing_new(request):
-    return _filing_form(request, application=None)
-
-
-@login_required(login_url=LOGIN_URL)
-def application_edit(request, pk: int):
-    application = get_object_or_404(_own_applications(request.user), pk=pk)
-    if application.kind != ApplicationKind.FILING or application.state not in EDITABLE_STATES:
-        messages.error(request, _("该申请当前不能修改。"))
-        return redirect("account_application", pk=application.pk)
-    return _filing_form(request, application=application)
-
-
-def _filing_form(request, *, application: Application | None):
-    street = application.street if application else None
-    if request.method != "POST":
-        initial = FilingForm.initial_from(application.proposed) if application else {}
-        form = FilingForm(initial=initial, street=street)
-        return _render_form(request, form, application)
-
-    submitting = "submit" in request.POST
-    form = FilingForm(request.POST, for_draft=not submitting, street=street)
-    valid = form.is_valid()
-    chosen_street = street or form.cleaned_data.get("street")
-    if chosen_street is None:
-        # Without a street there is nowhere to route the draft; the typed values stay in the form.
-        return _render_form(request, form, application)
-    application = _keep_draft(request, application, chosen_street, form.proposed())
-    if not valid:
-        messages.warning(request, _("草稿已保存。请改正标出的内容后再提交。"))
-        return _render_form(request, form, application)
-    if not submitting:
-        messages.success(request, _("草稿已保存。"))
-        return redirect("account_application", pk=application.pk)
-    try:
-        act_on_application(application=application, action=ApplicationAction.SUBMIT, actor=request.user)
-    except ValidationError as error:
-        _add_service_errors(form, error)
-        messages.warning(request, _("草稿已保存，但申请还不能提交。请改正标出的内容。"))
-        return _render_form(request, form, application)
-    messages.success(request, _("申请已提交。"))
-    return redirect("account_application", pk=application.pk)
-
-
-def _keep_draft(request, application: Application | None, street, proposed) -> Application:
-    if application is None:
-        return start_application(applicant=request.user, kind=ApplicationKind.FILING, street=street, proposed=proposed)
-    return save_draft(application=application, applicant=request.user, proposed=proposed)
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's error on the form: on the field it names when the form has that field."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
-
-
-def _render_form(request, form: FilingForm, application: Application | None):
-    action = (
-        reverse("account_application_edit", kwargs={"pk": application.pk})
-        if application
-        else reverse("account_filing_new")
-    )
-    return render(
-        request,
-        "portal/account/filing_form.html",
-        {"form": form, "application": application, "form_action": action},
-    )
-
-
-# --- An application's page -------------------------------------------------------------------------
-
-
-@login_required(login_url=LOGIN_URL)
-def application_detail(request, pk: int):
-    application = get_object_or_404(_own_applications(request.user), pk=pk)
-    actions = [action for action in allowed_actions(request.user, application) if action in APPLICANT_ACTIONS]
-    return render(
-        request,
-        "portal/account/application.html",
-        {
-            "application": application,
-            "facts": _facts(application),
-            "events": application.events.select_related("actor"),
-            "actions": [(action, ApplicationAction(action).label) for action in actions],
-            "editable": application.kind == ApplicationKind.FILING and application.state in EDITABLE_STATES,
-            "materials": application.materials.all(),
-            "material_form": MaterialForm() if application.state in EDITABLE_STATES else None,
-        },
-    )
-
-
-@login_required(login_url=LOGIN_URL)
-def material_upload(request, pk: int):
-    """Attach a document; a refused file (disguised, too large) stores nothing and says why."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    application = get_object_or_404(_own_applications(request.user), pk=pk)
-    form = MaterialForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-    else:
-        try:
-            material = attach_material(
-                application=application,
-                actor=request.user,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("已上传：%(name)s。") % {"name": material.original_name})
-    return redirect("account_application", pk)
-
-
-def _facts(application: Application) -> list[tuple[str, str]]:
-    form = FilingForm()
-    proposed = application.proposed
-    communities = dict((pk, name) for _group, options in form.fields["community"].choices[1:] for pk, name in options)
-    rows = [(str(form.fields["street"].label), application.street.name)]
-    for name in FILING_FIELDS:
-        value = proposed.get(name)
-        if name == "community":
-            value = communities.get(value, "")
-        rows.append((str(form.fields[name].label), value or "—"))
-    return rows
-
-
-@login_required(login_url=LOGIN_URL)
-def application_act(request, pk: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    application = get_object_or_404(_own_applications(request.user), pk=pk)
-    action = request.POST.get("action", "")
-    if action not in APPLICANT_ACTIONS:
-        raise Http404
-    try:
-        act_on_application(
-            application=application, action=action, actor=request.user, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("已%(action)s。") % {"action": ApplicationAction(action).label})
-    return redirect("account_application", pk=application.pk)
 
 
 @login_required(login_url=LOGIN_URL)
@@ -315,7 +204,7 @@ def claim(request):
                 statement=form.cleaned_data["statement"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("认领申请已提交，登记管理机关审核后即可代表该组织办理事项。"))
             return redirect("account_home")

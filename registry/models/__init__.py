@@ -4,6 +4,7 @@ from .credit import AdministrativePenalty, CreditListing
 from .history import OrganizationChange
 from .numbering import NumberSequence
 from .organizations import ActivityField, Organization
+from .reminders import DeadlineReminder
 from .roles import OrganizationAccount, OrganizationClaim, UnitRole
 from .supervision import SupervisionAttachment, SupervisionFollowUp, SupervisionRecord
 from .units import AdministrativeUnit
@@ -16,6 +17,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "CreditListing",
+    "DeadlineReminder",
     "Material",
     "Notification",
     "NumberSequence",

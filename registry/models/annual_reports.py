@@ -21,7 +21,13 @@ class AnnualReport(models.Model):
     activities = models.TextField(_("主要活动"))
     reportable_events = models.TextField(_("须报告的重大事项"), blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("报送人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("报送人"),
+        help_text=_("为空表示线下报送的纸质报告。"),
     )
     submitted_at = models.DateTimeField(_("报送时间"), auto_now_add=True)
     result = models.CharField(_("检查结果"), max_length=16, choices=AnnualReportResult.choices, blank=True)

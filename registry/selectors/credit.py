@@ -3,9 +3,12 @@ scoped ones for the back office."""
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Concat
 
-from ..models import AdministrativePenalty, CreditListing, Organization
+from ..enums import ListingCause
+from ..models import AdministrativePenalty, AnnualReport, CreditListing, Organization
+from .annual_reports import grace_period_end, must_report_filter, report_due_date, reporting_window
 from .organizations import organizations_for_user
 
 
@@ -35,11 +38,38 @@ def penalties_for_user(user) -> QuerySet[AdministrativePenalty]:
 
 
 def overdue_annual_report_organizations(today: datetime.date) -> QuerySet[Organization]:
-    """Organizations whose annual report is overdue past the grace period on `today`, to be
-    proposed for the abnormal list (cause: missed annual report).
+    """Organizations to put on the abnormal list for a missed annual report on `today` (DESIGN.md
+    sections 6 and 7), annotated with `overdue_years`, the years concerned ("2024 2025").
 
-    A hook only: annual reports are not modelled yet (DESIGN.md section 7), so this returns no
-    organization. When they are, it should return the organizations due a report whose deadline
-    plus grace period has passed without one, and not already on the abnormal list.
+    An organization is overdue when, for a year of the site's filing window, it must report, the
+    due date plus the grace period (REGISTRY_ANNUAL_REPORT_GRACE_DAYS) has passed, and no report
+    was filed. It is left out
+    - while it is on a credit list: it has at most one current listing per list, and one on the
+      serious list is already past the abnormal one; if its report is still missing when it
+      leaves, the next review lists it;
+    - when it was listed for a missed report after that year's due date, even if since removed:
+      each missed deadline lists it once, so an officer's removal is not undone the next day.
+
+    One query whatever the number of organizations.
     """
-    return Organization.objects.none()
+    years = [year for year in reporting_window(today) if grace_period_end(year) < today]
+    if not years:
+        return Organization.objects.none()
+    flags = [Case(When(_missed_report(year), then=Value(f"{year} ")), default=Value("")) for year in years]
+    on_a_list = CreditListing.objects.filter(organization=OuterRef("pk"), removed_on__isnull=True)
+    return (
+        # Whoever must report on an earlier year must on the latest one too: a cheap first cut.
+        Organization.objects.filter(must_report_filter(years[-1]))
+        .exclude(Exists(on_a_list))
+        .annotate(overdue_years=Concat(*flags, output_field=CharField()) if len(flags) > 1 else flags[0])
+        .exclude(overdue_years="")
+    )
+
+
+def _missed_report(year: int) -> Q:
+    """The organization must report on `year`, has not, and was not listed for it since it fell due."""
+    filed = AnnualReport.objects.filter(organization=OuterRef("pk"), year=year)
+    listed_since_due = CreditListing.objects.filter(
+        organization=OuterRef("pk"), cause=ListingCause.MISSED_ANNUAL_REPORT, listed_on__gt=report_due_date(year)
+    )
+    return must_report_filter(year) & ~Exists(filed) & ~Exists(listed_since_due)

@@ -1,6 +1,6 @@
-"""Annual reports: who must report for which year, filing a report, and the officer's result."""
+"""Annual reports: filing a report, and the officer's result. Who must report and by when is read in
+`registry.selectors.annual_reports`; its rules stay importable from here for existing callers."""
 
-import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,28 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..enums import AnnualReportResult, OrganizationKind, OrganizationStatus
+from ..enums import AnnualReportResult
 from ..models import AnnualReport, Organization, OrganizationAccount
+from ..selectors.annual_reports import REPORTING_STATUSES as REPORTING_STATUSES
+from ..selectors.annual_reports import must_report
+from ..selectors.annual_reports import report_due_date as report_due_date
 from ..selectors.organizations import manageable_organizations_for_user
 from .notifications import notify
-
-REPORTING_STATUSES = [OrganizationStatus.ACTIVE, OrganizationStatus.ABNORMAL]
-
-
-def report_due_date(year: int) -> datetime.date:
-    """The report on `year` is due by 31 May of the following year."""
-    return datetime.date(year + 1, 5, 31)
-
-
-def must_report(organization: Organization, year: int) -> bool:
-    """Registered organizations report every year, except in their first year when they were
-    registered less than six months before 31 December (that is, after 30 June)."""
-    if organization.kind == OrganizationKind.COMMUNITY_GROUP or organization.status not in REPORTING_STATUSES:
-        return False
-    founded = organization.founded_on
-    if founded is None or founded.year > year:
-        return founded is None
-    return not (founded.year == year and founded > datetime.date(year, 6, 30))
 
 
 def _check_amounts(**amounts: Decimal) -> None:

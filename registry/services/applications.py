@@ -6,6 +6,7 @@ may take it, records the step (who, when, why) in the timeline, applies the deci
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ..access import held_roles
 from ..enums import (
@@ -27,11 +29,13 @@ from ..enums import (
 from ..models import AdministrativeUnit, Application, ApplicationEvent, Material, Organization, OrganizationAccount
 from ..selectors.organizations import manageable_organizations_for_user
 from ..uploads import store_private_file
+from ..validators import mask_resident_id
 from .notifications import notify
 from .numbering import allocate_filing_number
 from .organizations import create_organization, update_organization
+from .roles import link_organization_account
 
-A, S = ApplicationAction, ApplicationState
+A, S, M = ApplicationAction, ApplicationState, MaterialKind
 
 
 class Party:
@@ -87,6 +91,135 @@ PROPOSABLE = [
     "legal_representative_phone",
 ]
 SOURCE = {ApplicationKind.CHANGE: "变更登记", ApplicationKind.DEREGISTRATION: "注销登记"}
+# The bureau registers these two; foundations are registered by the province, community groups filed.
+REGISTRABLE_KINDS = (OrganizationKind.SOCIAL_GROUP, OrganizationKind.SERVICE_INSTITUTION)
+# Facts of registered organizations only: a filed community group has no category or supervising unit.
+REGISTERED_ONLY_FACTS = ("category", "supervising_unit", "supervising_approval_number")
+# What a deregistration states; the decision itself only closes the organization.
+DEREGISTRATION_FACTS = {
+    "reason": _lazy("注销原因"),
+    "liquidation_summary": _lazy("清算情况"),
+    "liquidation_completed_on": _lazy("清算完成日期"),
+}
+# Organizations in these states are closed: they file nothing more.
+CLOSED_STATUSES = (OrganizationStatus.DEREGISTERED, OrganizationStatus.REVOKED, OrganizationStatus.LAPSED)
+
+
+@dataclass(frozen=True)
+class MaterialsNeeded:
+    required: tuple[str, ...]  # the application cannot be submitted without one of each
+    optional: tuple[str, ...]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+# The documents of each kind of application (DESIGN.md section 7).
+MATERIALS: dict[str, MaterialsNeeded] = {
+    ApplicationKind.REGISTRATION: MaterialsNeeded(
+        required=(M.CHARTER, M.MINUTES, M.PREMISES, M.ID_DOCUMENT), optional=(M.MEMBER_LIST, M.OTHER)
+    ),
+    ApplicationKind.FILING: MaterialsNeeded(
+        required=(M.CHARTER, M.MEMBER_LIST, M.ID_DOCUMENT), optional=(M.PREMISES, M.MINUTES, M.OTHER)
+    ),
+    # The members' or board's resolution to change or to close is what the bureau decides on.
+    ApplicationKind.CHANGE: MaterialsNeeded(
+        required=(M.MINUTES,), optional=(M.CHARTER, M.PREMISES, M.ID_DOCUMENT, M.OTHER)
+    ),
+    ApplicationKind.DEREGISTRATION: MaterialsNeeded(required=(M.MINUTES,), optional=(M.ID_DOCUMENT, M.OTHER)),
+}
+
+
+@dataclass(frozen=True)
+class MaterialStatus:
+    kind: str
+    label: str
+    required: bool
+    files: list[Material]
+
+
+def material_checklist(application: Application) -> list[MaterialStatus]:
+    """The documents the application's kind needs, each with the files filed for it."""
+    files = list(application.materials.all())
+    needed = MATERIALS[application.kind]
+    return [
+        MaterialStatus(
+            kind, str(MaterialKind(kind).label), kind in needed.required, [f for f in files if f.kind == kind]
+        )
+        for kind in needed.kinds
+    ]
+
+
+def missing_materials(application: Application) -> list[str]:
+    """The required documents not filed yet, by kind."""
+    return [status.kind for status in material_checklist(application) if status.required and not status.files]
+
+
+def changeable_facts(organization: Organization) -> list[str]:
+    """What a change application may propose for this organization (its kind is not among them)."""
+    skipped = {"kind", *(REGISTERED_ONLY_FACTS if organization.kind == OrganizationKind.COMMUNITY_GROUP else ())}
+    return [name for name in PROPOSABLE if name not in skipped]
+
+
+def fact_value(organization: Organization, name: str) -> Any:
+    """A registered fact as the `proposed` JSON holds it (a date as ISO text, a unit by its pk)."""
+    value = getattr(organization, Organization._meta.get_field(name).attname)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def fact_display(name: str, value: Any) -> str:
+    """A fact as people read it: labels for codes, the community's name, an ID number masked."""
+    if value in (None, ""):
+        return "—"
+    if name == "community":
+        unit = AdministrativeUnit.objects.filter(pk=value).first() if str(value).isdigit() else None
+        return unit.name if unit else "—"
+    if name == "legal_representative_id_number":
+        return mask_resident_id(str(value))
+    choices = dict(Organization._meta.get_field(name).flatchoices) if name in PROPOSABLE else {}
+    return str(choices.get(str(value), value))
+
+
+def _label(name: str) -> str:
+    return str(Organization._meta.get_field(name).verbose_name)
+
+
+@dataclass(frozen=True)
+class ProposedFact:
+    name: str
+    label: str
+    proposed: str
+    current: str | None = None  # for a change: what is registered now
+
+
+def proposed_facts(application: Application) -> list[ProposedFact]:
+    """What the application proposes, as people read it, in a fixed order (for the applicant's page
+    and the officers' queue). A change shows the registered value beside each proposed one."""
+    proposed = application.proposed
+    if application.kind == ApplicationKind.DEREGISTRATION:
+        return [
+            ProposedFact(name, str(label), fact_display(name, proposed.get(name)))
+            for name, label in DEREGISTRATION_FACTS.items()
+        ]
+    if application.kind == ApplicationKind.CHANGE:
+        organization = application.organization
+        return [
+            ProposedFact(
+                name,
+                _label(name),
+                fact_display(name, proposed[name]),
+                fact_display(name, fact_value(organization, name)),
+            )
+            for name in changeable_facts(organization)
+            if name in proposed
+        ]
+    street = ProposedFact("street", _label("street"), application.street.name)
+    return [street] + [
+        ProposedFact(name, _label(name), fact_display(name, proposed[name])) for name in PROPOSABLE if name in proposed
+    ]
 
 
 def needs_pre_review(application: Application) -> bool:
@@ -140,61 +273,95 @@ def _organization_from(application: Application, extra: dict[str, Any]) -> Organ
     return Organization(street=application.street, **facts, **extra)
 
 
+def _proposed_changes(application: Application, organization: Organization) -> dict[str, Any]:
+    """A change application's proposed facts by attribute name (a community by its pk)."""
+    allowed = changeable_facts(organization)
+    return {
+        Organization._meta.get_field(key).attname: value
+        for key, value in application.proposed.items()
+        if key in allowed
+    }
+
+
+def _check_materials(application: Application) -> None:
+    missing = missing_materials(application)
+    if missing:
+        raise ValidationError(
+            _("还缺少必需的申请材料：%(kinds)s。请上传后再提交。")
+            % {"kinds": "、".join(str(MaterialKind(kind).label) for kind in missing)},
+            code="materials_missing",
+        )
+
+
 def validate_proposed(application: Application) -> None:
-    """Would the proposed facts make a valid organization? Raises ValidationError by field."""
+    """Would the proposed facts make a valid organization? Raises ValidationError by field.
+    A change must change something, and each fact it names must differ from the registered one."""
     if application.kind == ApplicationKind.DEREGISTRATION:
+        if not str(application.proposed.get("reason") or "").strip():
+            raise ValidationError({"reason": _("请填写注销原因。")})
         return
     if application.kind == ApplicationKind.CHANGE:
+        current = Organization.objects.get(pk=application.organization_id)
+        changes = _proposed_changes(application, current)
+        if not changes:
+            raise ValidationError(_("请至少选择一项要变更的登记事项。"))
         candidate = Organization.objects.get(pk=application.organization_id)
-        for key, value in application.proposed.items():
-            if key in PROPOSABLE and key != "kind":
-                setattr(candidate, key if key != "community" else "community_id", value)
+        for attname, value in changes.items():
+            setattr(candidate, attname, value)
         candidate.full_clean(validate_unique=False)
+        # full_clean() converted the proposed text, so equal values compare equal (30000 and 30000.00).
+        unchanged = {
+            field.name: _("与现登记内容相同。请修改，或在上一步取消该项。")
+            for field in Organization._meta.concrete_fields
+            if field.attname in changes and getattr(candidate, field.attname) == getattr(current, field.attname)
+        }
+        if unchanged:
+            raise ValidationError(unchanged)
         return
+    errors = {}
+    if application.kind == ApplicationKind.REGISTRATION and application.proposed.get("kind") not in REGISTRABLE_KINDS:
+        errors["kind"] = [_("请选择组织类型：成立登记只适用于社会团体和民办非企业单位。")]
     # The identifier is assigned on approval; everything else must already be right.
     try:
         _organization_from(application, {}).full_clean(exclude=["uscc", "filing_number"])
     except ValidationError as error:
-        remaining = {
-            field: messages for field, messages in error.message_dict.items() if field not in ("uscc", "filing_number")
-        }
-        if remaining:
-            raise ValidationError(remaining) from None
+        for field, messages in error.message_dict.items():
+            if field not in ("uscc", "filing_number"):
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _approve(application: Application, actor, extra: dict[str, Any]) -> Organization:
     if application.kind == ApplicationKind.FILING:
         number = allocate_filing_number(year=timezone.localdate().year)
-        return _create(_organization_from(application, {"filing_number": number}), actor)
+        return _create(_organization_from(application, {"filing_number": number}), application, actor)
     if application.kind == ApplicationKind.REGISTRATION:
         if not extra.get("uscc"):
             raise ValidationError({"uscc": _("批准成立登记须填写统一社会信用代码。")})
         organization = _organization_from(application, {"uscc": extra["uscc"]})
         organization.status = OrganizationStatus.ACTIVE
         organization.registration_authority = _deciding_authority(actor, application)
-        return _create(organization, actor)
+        return _create(organization, application, actor)
     if application.kind == ApplicationKind.CHANGE:
-        changes = {key: value for key, value in application.proposed.items() if key in PROPOSABLE and key != "kind"}
-        if "community" in changes:
-            changes["community_id"] = changes.pop("community")
-        organization, _changes = update_organization(
-            organization=application.organization, actor=actor, data=changes, source=SOURCE[application.kind]
-        )
-        return organization
-    organization, _changes = update_organization(
-        organization=application.organization,
-        actor=actor,
-        data={"status": OrganizationStatus.DEREGISTERED},
-        source=SOURCE[application.kind],
+        data = _proposed_changes(application, application.organization)
+    else:
+        data = {"status": OrganizationStatus.DEREGISTERED}
+    organization, _recorded = update_organization(
+        organization=application.organization, actor=actor, data=data, source=SOURCE[application.kind]
     )
     return organization
 
 
-def _create(organization: Organization, actor) -> Organization:
+def _create(organization: Organization, application: Application, actor) -> Organization:
     data = {f.name: getattr(organization, f.name) for f in Organization._meta.concrete_fields if f.name != "id"}
     for derived in ("created_at", "updated_at", "name_pinyin", "search_document"):
         data.pop(derived, None)
-    return create_organization(actor=actor, data=data, activity_fields=[], source="申请批准")
+    created = create_organization(actor=actor, data=data, activity_fields=[], source="申请批准")
+    # The applicant goes on to act for the new organization, unless they already act for another.
+    if not OrganizationAccount.objects.filter(user=application.applicant).exists():
+        link_organization_account(user=application.applicant, organization=created)
+    return created
 
 
 def _deciding_authority(actor, application: Application) -> AdministrativeUnit:
@@ -226,6 +393,7 @@ def act_on_application(
     if transition.needs_reason and not reason:
         raise ValidationError({"reason": _("请填写理由或意见。")})
     if action == A.SUBMIT:
+        _check_materials(application)
         validate_proposed(application)
         application.submitted_at = timezone.now()
     if action == A.APPROVE:
@@ -262,6 +430,14 @@ def _notify(application: Application, action: str, reason: str) -> None:
     notify(users=recipients, message=message, application=application)
 
 
+def ensure_may_file(organization: Organization) -> None:
+    """A closed organization (deregistered, revoked, lapsed) files nothing more."""
+    if organization.status in CLOSED_STATUSES:
+        raise ValidationError(
+            _("该组织的状态为“%(status)s”，不能再提出申请。") % {"status": organization.get_status_display()}
+        )
+
+
 @transaction.atomic
 def start_application(
     *, applicant, kind: str, street: AdministrativeUnit, proposed: dict[str, Any], organization=None
@@ -272,6 +448,8 @@ def start_application(
         and not OrganizationAccount.objects.filter(user=applicant, organization=organization).exists()
     ):
         raise PermissionDenied(_("只有该组织的账号可以申请变更或注销。"))
+    if organization is not None:
+        ensure_may_file(organization)
     application = Application(
         applicant=applicant, kind=kind, street=street, proposed=proposed, organization=organization
     )
@@ -281,13 +459,17 @@ def start_application(
 
 
 @transaction.atomic
-def save_draft(*, application: Application, applicant, proposed: dict[str, Any]) -> Application:
-    """Keep what the applicant typed, valid or not: checks run when the draft is submitted."""
+def save_draft(
+    *, application: Application, applicant, proposed: dict[str, Any], drop: tuple[str, ...] = ()
+) -> Application:
+    """Keep what the applicant typed, valid or not: checks run when the draft is submitted.
+    `drop` removes facts the applicant no longer proposes (a change they took back)."""
     if applicant.pk != application.applicant_id:
         raise PermissionDenied(_("只能修改自己的申请。"))
     if application.state not in (S.DRAFT, S.RETURNED):
         raise ValidationError(_("申请已提交，不能再修改。"))
-    application.proposed = {**application.proposed, **proposed}
+    kept = {key: value for key, value in application.proposed.items() if key not in drop}
+    application.proposed = {**kept, **proposed}
     application.save(update_fields=["proposed"])
     return application
 
@@ -304,6 +486,6 @@ def attach_material(*, application: Application, actor, kind: str, upload) -> Ma
         raise ValidationError(
             _("每份申请最多上传%(limit)d个文件。") % {"limit": settings.REGISTRY_MATERIALS_PER_APPLICATION}
         )
-    if kind not in MaterialKind.values:
-        raise ValidationError({"kind": _("请选择材料类型。")})
+    if kind not in MATERIALS[application.kind].kinds:
+        raise ValidationError({"kind": _("请选择本类申请所需的材料类型。")})
     return store_private_file(Material(application=application, kind=kind, uploaded_by=actor), upload)

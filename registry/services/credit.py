@@ -8,6 +8,7 @@ changes go through `update_organization`, so they land in the organization's his
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -229,16 +230,38 @@ def _serious_listings_due_for_removal(today: datetime.date):
     ).exclude(Exists(later_listing) | Exists(later_penalty))
 
 
+def _missed_report_details(years: list[str]) -> str:
+    # Stored data, so written in the bureau's language whatever the request's language.
+    return "{years}年度的年度报告逾期未报送（截止日期后宽限{days}天）".format(
+        years="、".join(years), days=settings.REGISTRY_ANNUAL_REPORT_GRACE_DAYS
+    )
+
+
 @transaction.atomic
 def review_credit_lists(*, today: datetime.date) -> dict[str, int]:
     """The daily review of the credit lists, as the system (actor None):
 
+    - organizations whose annual report is overdue past the grace period go on the abnormal list
+      (cause: missed annual report), as `overdue_annual_report_organizations` finds them;
     - abnormal listings of two years or more move to the serious-violation list (unless the
       organization is already on it);
-    - serious listings of two years or more with no new cause since are removed;
-    - organizations with an overdue annual report would be proposed for the abnormal list; annual
-      reports are not modelled yet, see `overdue_annual_report_organizations`.
+    - serious listings of two years or more with no new cause since are removed.
+
+    Returns how many organizations each step concerned.
     """
+    # Overdue reports first: an organization leaving the serious list today after two years without
+    # a new cause is not put straight back by the same review; tomorrow's looks at it afresh.
+    overdue = 0
+    for organization in overdue_annual_report_organizations(today).order_by("pk"):
+        list_organization(
+            organization=organization,
+            credit_list=CreditList.ABNORMAL_ACTIVITY,
+            cause=ListingCause.MISSED_ANNUAL_REPORT,
+            listed_on=today,
+            actor=None,
+            details=_missed_report_details(organization.overdue_years.split()),
+        )
+        overdue += 1
     already_serious = CreditListing.objects.filter(
         organization=OuterRef("organization"), list=CreditList.SERIOUS_VIOLATION, removed_on__isnull=True
     )
@@ -256,5 +279,5 @@ def review_credit_lists(*, today: datetime.date) -> dict[str, int]:
     return {
         "moved_to_serious": moved,
         "removed_from_serious": removed,
-        "overdue_annual_reports": overdue_annual_report_organizations(today).count(),
+        "overdue_annual_reports": overdue,
     }

@@ -16,7 +16,7 @@ from ..enums import ApplicationAction, ApplicationKind
 from ..models import Application
 from ..permissions import RulesPermissionPolicy
 from ..selectors.applications import applications_for_user, open_applications_for_user
-from ..services.applications import act_on_application, allowed_actions
+from ..services.applications import act_on_application, allowed_actions, material_checklist, proposed_facts
 from .scoped import ScopedIndexView, ScopedInspectView, ScopedViewSetMixin
 
 
@@ -39,11 +39,16 @@ class ApplicationInspectView(ScopedInspectView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        actions = allowed_actions(self.request.user, self.object)
         context["events"] = self.object.events.select_related("actor")
-        context["actions"] = [
-            (action, ApplicationAction(action).label) for action in allowed_actions(self.request.user, self.object)
-        ]
-        context["needs_code"] = self.object.kind == ApplicationKind.REGISTRATION
+        context["actions"] = [(action, ApplicationAction(action).label) for action in actions]
+        context["facts"] = proposed_facts(self.object)
+        context["is_change"] = self.object.kind == ApplicationKind.CHANGE
+        context["checklist"] = material_checklist(self.object)
+        # Approving a registration creates the organization, so it needs the credit code issued for it.
+        context["needs_code"] = (
+            self.object.kind == ApplicationKind.REGISTRATION and ApplicationAction.APPROVE in actions
+        )
         return context
 
 
@@ -82,7 +87,8 @@ class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
     list_filter = ["kind", "state", "street"]
     search_fields = ["proposed", "organization__name"]
     search_backend_name = None
-    inspect_view_fields = ["kind", "state", "applicant", "organization", "street", "proposed", "submitted_at"]
+    # The proposed facts are shown by the template, as people read them (see proposed_facts).
+    inspect_view_fields = ["kind", "state", "applicant", "organization", "street", "submitted_at"]
     list_per_page = 50
     # Required by ModelViewSet; the add and edit views are refused to everyone (see rules.py).
     form_fields = ["proposed"]

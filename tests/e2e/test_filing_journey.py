@@ -1,6 +1,6 @@
-"""The whole online filing of a community group, in the browser: a person signs up and files,
-the street federation pre-reviews, the street office accepts and approves, and the group appears
-in the public directory with its filing number."""
+"""The whole online filing of a community group, in the browser: a person signs up, fills in the
+filing, uploads the required documents and submits, the street federation pre-reviews, the street
+office accepts and approves, and the group appears in the public directory with its filing number."""
 
 import re
 import time
@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 GROUP = "盐城路社区银龄合唱团"
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 FILING_NUMBER = re.compile(r"市南备字〔\d{4}〕第\d{4}号")
 
 
@@ -63,7 +64,14 @@ def test_sign_up_file_pre_review_approve_and_find_it_in_the_directory(page: Page
     page.select_option("#id_community", label="盐城路社区")
     page.fill("#id_address", "青岛市市南区盐城路12号")
     page.fill("#id_legal_representative", "周秀英")
-    page.get_by_role("button", name="提交").click()
+    page.get_by_role("button", name="下一步：上传材料").click()
+    expect(page.locator("main")).to_contain_text("请上传所需材料")
+    for kind in ("charter", "member_list", "id_document"):
+        page.select_option("#id_kind", value=kind)
+        page.set_input_files("#id_file", files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        page.get_by_role("button", name="上传", exact=True).click()
+        expect(page.locator(".messages")).to_contain_text("已上传")
+    page.get_by_role("button", name="提交", exact=True).click()
     expect(page.locator("main")).to_contain_text("已提交")
     application_id = re.search(r"/account/applications/(\d+)/", page.url).group(1)
     application_url = f"/admin/applications/inspect/{application_id}/"

@@ -23,7 +23,7 @@ from registry.services.applications import (
     start_application,
 )
 from registry.services.roles import link_organization_account
-from tests.factories import UserFactory, create_org, make_uscc
+from tests.factories import UserFactory, create_org, file_required_materials, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,9 @@ def filing(tree, people, **proposed):
 
 
 def act(application, action, actor, reason="意见", **extra):
+    # The documents are not what these tests are about: file them before the first submission.
+    if action == A.SUBMIT and not application.materials.exists():
+        file_required_materials(application)
     return act_on_application(application=application, action=action, actor=actor, reason=reason, extra=extra)
 
 
@@ -243,7 +246,7 @@ def test_change_and_deregistration_update_the_organization_and_keep_its_record(t
         applicant=people["applicant"],
         kind=ApplicationKind.DEREGISTRATION,
         street=tree.zhanshan,
-        proposed={},
+        proposed={"reason": "会员大会决议解散"},
         organization=organization,
     )
     for action, actor in [(A.SUBMIT, "applicant"), (A.ACCEPT, "district"), (A.APPROVE, "district")]:
@@ -343,3 +346,11 @@ def test_another_streets_officer_sees_no_application_of_this_street(client, tree
     response = client.post(reverse("registry_application_act", args=[application.pk]), {"action": "accept"})
     assert response.status_code == 404
     assert Application.objects.get(pk=application.pk).state == S.SUBMITTED
+
+
+def test_submitting_without_the_required_documents_is_refused_naming_them(tree, people):
+    application = filing(tree, people)
+    with pytest.raises(ValidationError, match="还缺少必需的申请材料：章程、成员名单、负责人身份证明"):
+        act_on_application(application=application, action=A.SUBMIT, actor=people["applicant"])
+    assert Application.objects.get(pk=application.pk).state == S.DRAFT
+    assert not application.events.exists()
