@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-requirements
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup system-packages migrate demo check messages
+.PHONY: run test bench lint format setup system-packages migrate demo check messages
 
 run: setup migrate demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
@@ -17,6 +17,10 @@ test: EXTRA_SYSTEM_PACKAGES := chromium
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures (median, spread, query counts) on SQLite and, if reachable, PostgreSQL.
+bench: setup
+	scripts/bench.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .

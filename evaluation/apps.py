@@ -9,7 +9,11 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         from registry.access import register_role_provider
+        from registry.selectors.directory import register_directory_facet
 
+        from .selectors.directory import GRADE_FACET, PURCHASE_FACET
         from .selectors.people import evaluation_roles
 
         register_role_provider(evaluation_roles)
+        register_directory_facet(GRADE_FACET)
+        register_directory_facet(PURCHASE_FACET)

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
-VIEW_MODULES = ()
+from .views import assignment, campaigns, cases, committee, frameworks, grades, moderation, notices, people, scoring
+
+VIEW_MODULES = (campaigns, frameworks, people, cases, assignment, scoring, moderation, committee, notices, grades)
 
 
 class EvaluationGroup(ViewSetGroup):

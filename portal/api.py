@@ -1,13 +1,20 @@
 """The public read-only JSON API (django-ninja), with its OpenAPI description at
-/api/v1/openapi.json. It serves exactly the public record, through the registry's selectors."""
+/api/v1/openapi.json. It serves exactly the public record and the public figures, through the
+registry's and the evaluation's selectors."""
 
+import datetime
 from typing import Literal
 
 from django.core.paginator import Paginator
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 
+from evaluation.enums import Grade
+from evaluation.selectors.directory import PURCHASE_ELIGIBLE
+from evaluation.selectors.grades import current_grade
+from evaluation.selectors.statistics import EVALUATION_RATE_TARGET, evaluation_rate, grade_distribution
 from federation.selectors import public_federations
 from registry.enums import Category, FieldOfActivity, OrganizationKind
 from registry.selectors.directory import (
@@ -35,6 +42,10 @@ Status = Literal[tuple(s.value for s in PUBLIC_STATUSES)]
 Path = Literal[tuple(code for code, _label in RegistrationPath.CHOICES)]
 Credit = Literal[tuple(code for code, _label in CreditStatus.CHOICES)]
 Sort = Literal[tuple(code for code, _label in SortOrder.CHOICES)]
+GradeCode = Literal[tuple(Grade.values)]
+Purchase = Literal[PURCHASE_ELIGIBLE]
+# Directory filters that other apps register (`register_directory_facet`), by facet name.
+EXTRA_FILTERS = ("federation", "grade", "purchase")
 
 
 class OrganizationOut(Schema):
@@ -64,6 +75,25 @@ class OrganizationOut(Schema):
     public_phone: str
 
 
+class FrameworkOut(Schema):
+    code: str
+    version: int
+    name: str
+
+
+class GradeOut(Schema):
+    grade: GradeCode
+    framework: FrameworkOut = Field(description="The indicator framework the organization was evaluated against.")
+    valid_from: datetime.date
+    valid_until: datetime.date
+
+
+class OrganizationDetailOut(OrganizationOut):
+    grade: GradeOut | None = Field(
+        description="The evaluation grade in force today (the latest awarded if several are); null when none is."
+    )
+
+
 class OrganizationPage(Schema):
     count: int
     page: int
@@ -83,6 +113,10 @@ class DirectoryQuery(Schema):
     status: list[Status] = []
     credit: list[Credit] = []
     federation: list[str] = []
+    grade: list[GradeCode] = Field([], description="Current evaluation grade, any of these.")
+    purchase: list[Purchase] = Field(
+        [], description="`eligible`: graded 3A or above, so eligible for government purchase of services."
+    )
     sort: Sort = SortOrder.RELEVANCE
     page: int = 1
     page_size: int = 20
@@ -94,6 +128,29 @@ class Count(Schema):
     count: int
 
 
+class EvaluationRateOut(Schema):
+    """Registered organizations in force (active or on the abnormal-activity list; community groups
+    are filed, not registered, and not evaluated) holding a grade in force ÷ all of them."""
+
+    overall: float | None = Field(description="From 0 to 1; null when there is no registered organization.")
+    by_kind: dict[str, float | None] = Field(description="By kind code (registered kinds); null for 0 of 0.")
+    by_street: dict[str, float | None] = Field(description="By street code; null for 0 of 0.")
+    target: float = Field(description="The district's target rate.")
+
+
+class EvaluatedCount(Schema):
+    graded: int
+    registered: int
+
+
+class EvaluationCountsOut(Schema):
+    """The numerators and denominators of `evaluation_rate`."""
+
+    overall: EvaluatedCount
+    by_kind: dict[str, EvaluatedCount]
+    by_street: dict[str, EvaluatedCount]
+
+
 class StatisticsOut(Schema):
     total: int
     federations: int
@@ -102,6 +159,9 @@ class StatisticsOut(Schema):
     by_field: list[Count]
     by_street: list[Count]
     by_status: list[Count]
+    evaluation_rate: EvaluationRateOut
+    evaluation_counts: EvaluationCountsOut
+    grade_distribution: list[Count] = Field(description="Organizations per current grade, 5A first.")
 
 
 @api.get("/organizations", response=OrganizationPage, summary="Search and filter the directory")
@@ -113,7 +173,8 @@ def list_organizations(request, query: Query[DirectoryQuery]):
     if len(query.q) > 100:
         raise HttpError(400, _("q 不能超过100个字符。"))
     filters = DirectoryFilters(
-        **query.dict(exclude={"page", "page_size", "federation"}), extra={"federation": query.federation}
+        **query.dict(exclude={"page", "page_size", *EXTRA_FILTERS}),
+        extra={name: getattr(query, name) for name in EXTRA_FILTERS},
     )
     paginator = Paginator(search_directory(filters), query.page_size)
     if query.page > max(paginator.num_pages, 1):
@@ -129,15 +190,41 @@ def list_organizations(request, query: Query[DirectoryQuery]):
 
 
 @api.get(
-    "/organizations/{identifier}", response=OrganizationOut, summary="One organization by credit code or filing number"
+    "/organizations/{identifier}",
+    response=OrganizationDetailOut,
+    summary="One organization by credit code or filing number",
 )
 def get_organization(request, identifier: str):
     organization = public_organization(identifier)
     if organization is None:
         raise HttpError(404, _("未找到该组织。"))
-    return public_record(organization)
+    return {**public_record(organization), "grade": current_grade(organization, timezone.localdate())}
 
 
-@api.get("/statistics", response=StatisticsOut, summary="Counts of organizations")
+def _rates(rates: dict) -> tuple[dict, dict]:
+    """`evaluation_rate` and `evaluation_counts` from the selector's `Rate`s."""
+
+    def rate(item) -> float | None:
+        return round(item.rate, 4) if item.rate is not None else None
+
+    def count(item) -> dict:
+        return {"graded": item.graded, "registered": item.registered}
+
+    fractions, counts = {"overall": rate(rates["overall"])}, {"overall": count(rates["overall"])}
+    for part in ("by_kind", "by_street"):
+        fractions[part] = {item.code: rate(item) for item in rates[part]}
+        counts[part] = {item.code: count(item) for item in rates[part]}
+    return {**fractions, "target": float(EVALUATION_RATE_TARGET)}, counts
+
+
+@api.get("/statistics", response=StatisticsOut, summary="Counts of organizations and the evaluation's figures")
 def statistics(request):
-    return {**registry_statistics(), "federations": public_federations().count()}
+    today = timezone.localdate()
+    evaluation_rates, evaluation_counts = _rates(evaluation_rate(today))
+    return {
+        **registry_statistics(),
+        "federations": public_federations().count(),
+        "evaluation_rate": evaluation_rates,
+        "evaluation_counts": evaluation_counts,
+        "grade_distribution": grade_distribution(today),
+    }

@@ -58,3 +58,43 @@ def pie_chart(rows: list[dict], *, radius: int = 110) -> dict:
         slices.append(Slice(row["label"], row["count"], share, path, PALETTE[index % len(PALETTE)]))
         start = end
     return {"slices": slices, "radius": radius, "total": total}
+
+
+@dataclass(frozen=True)
+class RateBar:
+    label: str
+    text: str  # the rate as written, e.g. "62.5%", or "—" for 0 of 0
+    y: int
+    width: float
+    colour: str
+
+
+def rate_chart(
+    rows: list[dict], *, target: float, width: int = 640, row_height: int = 28, label_width: int = 150
+) -> dict:
+    """Horizontal bars from 0 to 100% for [{label, rate, reached}] (rate from 0 to 1, or None for
+    0 of 0), with a dashed line at `target`. Bars that reached the target take the second colour;
+    the line shows it without relying on colour. The figures stand in a column right of 100%, so
+    neither a bar nor the line runs through them."""
+    room = width - label_width - 60
+    bars = [
+        RateBar(
+            row["label"],
+            f"{row['rate']:.1%}" if row["rate"] is not None else "—",
+            index * row_height,
+            room * (row["rate"] or 0),
+            PALETTE[1] if row["reached"] else PALETTE[0],
+        )
+        for index, row in enumerate(rows)
+    ]
+    return {
+        "bars": bars,
+        "width": width,
+        "height": row_height * len(rows) + 20,
+        "label_width": label_width,
+        "room": room,
+        "value_x": label_width + room + 6,
+        "target_x": label_width + room * target,
+        "target_text": f"{target:.0%}",
+        "axis_y": row_height * len(rows),
+    }

@@ -8,6 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
 from .views import account, annual_reports, applications, deadlines, materials, open_data
+from .views import evaluation as evaluation_cases
+from .views import notices as evaluation_notices
 from .views.text_size import set_text_size
 
 urlpatterns = [
@@ -74,6 +76,42 @@ urlpatterns += i18n_patterns(
         "supervision-attachments/<int:pk>/",
         materials.download_supervision_attachment,
         name="supervision_attachment_download",
+    ),
+    path("account/evaluation/", evaluation_cases.evaluation_home, name="account_evaluation"),
+    path(
+        "account/evaluation/campaigns/<int:campaign_pk>/apply/",
+        evaluation_cases.evaluation_start,
+        name="account_evaluation_start",
+    ),
+    path("account/evaluation/cases/<int:pk>/", evaluation_cases.evaluation_case, name="account_evaluation_case"),
+    path(
+        "account/evaluation/cases/<int:pk>/self-assessment/",
+        evaluation_cases.evaluation_self_assessment,
+        name="account_evaluation_self_assessment",
+    ),
+    path(
+        "account/evaluation/cases/<int:pk>/evidence/",
+        evaluation_cases.evaluation_evidence,
+        name="account_evaluation_evidence",
+    ),
+    path(
+        "account/evaluation/cases/<int:pk>/evidence/<int:file_pk>/remove/",
+        evaluation_cases.evaluation_evidence_remove,
+        name="account_evaluation_evidence_remove",
+    ),
+    path("account/evaluation/cases/<int:pk>/act/", evaluation_cases.evaluation_act, name="account_evaluation_act"),
+    path("evidence/<int:pk>/", materials.download_evidence, name="evidence_download"),
+    path("evaluation/notices/", evaluation_notices.notice_list, name="evaluation_notices"),
+    path("evaluation/notices/<int:pk>/", evaluation_notices.notice_detail, name="evaluation_notice"),
+    path(
+        "account/evaluation/cases/<int:pk>/appeal/",
+        evaluation_notices.appeal,
+        name="account_evaluation_appeal",
+    ),
+    path(
+        "appeal-attachments/<int:pk>/",
+        materials.download_appeal_attachment,
+        name="appeal_attachment_download",
     ),
     path("", include(wagtail_urls)),
     # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)

@@ -65,11 +65,17 @@ class Campaign(models.Model):
         verbose_name_plural = _("评估活动")
         ordering = ["-year", "authority"]
         constraints = [
-            models.UniqueConstraint(fields=["authority", "year"], name="campaign_one_per_year"),
+            # The messages are what an officer sees when a form trips over the constraint.
+            models.UniqueConstraint(
+                fields=["authority", "year"],
+                name="campaign_one_per_year",
+                violation_error_message=_("该登记管理机关这一年度已有评估活动，每个登记管理机关每年只能开展一次评估。"),
+            ),
             models.CheckConstraint(
                 condition=models.Q(applications_close_on__gte=models.F("applications_open_on"))
                 & models.Q(scoring_closes_on__gte=models.F("applications_close_on")),
                 name="campaign_dates_in_order",
+                violation_error_message=_("日期顺序有误：申请开始日期 ≤ 申请截止日期 ≤ 评分截止日期。"),
             ),
         ]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,15 @@ class Framework(models.Model):
         help_text=_("自评未达到此等级的组织不能申请；留空则不限。"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+        help_text=_("导入、新建或复制这一版本的人；为空表示由命令导入。"),
+    )
 
     class Meta:
         verbose_name = _("评估指标体系")

@@ -4,12 +4,40 @@ the award alike."""
 
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from ..enums import ValidityRule, grade_rank
 from ..models import Framework, GradeBand
 
 VALID_YEARS = 5
+ONE_DECIMAL = Decimal("0.1")
+
+
+def format_points(points: Decimal) -> str:
+    """Points as people write them: 160, 172.5."""
+    return f"{points.quantize(ONE_DECIMAL).normalize():f}"
+
+
+def parse_points(raw, maximum: Decimal) -> Decimal | None:
+    """Typed points (self-assessment, scores, reconciliations) as a Decimal of 0..`maximum` with at
+    most one decimal; None when left blank; ValidationError with the reason otherwise."""
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return None
+    try:
+        points = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(_("请填写数字，如 8 或 7.5。")) from None
+    if not points.is_finite():
+        raise ValidationError(_("请填写数字，如 8 或 7.5。"))
+    if not 0 <= points <= maximum:
+        raise ValidationError(_("分数应在0至%(max)s分之间。") % {"max": format_points(maximum)})
+    if points != points.quantize(ONE_DECIMAL):
+        raise ValidationError(_("分数最多保留一位小数。"))
+    return points.quantize(ONE_DECIMAL)
 
 
 def grade_for_total(bands: Iterable[GradeBand], total: Decimal, veto_caps: Iterable[str] = ()) -> str:

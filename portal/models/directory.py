@@ -5,10 +5,13 @@ an organization's public page."""
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.models import Page
 
+from evaluation.selectors.directory import is_purchase_eligible, other_grades
+from evaluation.selectors.grades import current_grade
 from federation.selectors import federation_of_street
 from registry.selectors.credit import listings_for_organization, penalties_for_organization
 from registry.selectors.directory import facet_counts, search_directory
@@ -61,6 +64,8 @@ class DirectoryPage(RoutablePageMixin, Page):
         if organization is None:
             raise Http404
         record = public_record(organization)
+        today = timezone.localdate()
+        grade = current_grade(organization, today)
         return TemplateResponse(
             request,
             "portal/directory/organization.html",
@@ -74,6 +79,9 @@ class DirectoryPage(RoutablePageMixin, Page):
                 "annual_results": public_annual_results(organization),
                 "credit_listings": listings_for_organization(organization),
                 "penalties": penalties_for_organization(organization),
+                "grade": grade,
+                "purchase_eligible": is_purchase_eligible(grade),
+                "other_grades": other_grades(organization, today, grade),
             },
         )
 

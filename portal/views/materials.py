@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
+from evaluation.selectors.cases import evidence_files_for_user
+from evaluation.selectors.notices import appeal_attachments_for_user
 from registry.selectors.applications import materials_for_user
 from registry.selectors.supervision import supervision_attachments_for_user
 
@@ -29,3 +31,13 @@ def download_material(request, pk):
 @login_required
 def download_supervision_attachment(request, pk):
     return _serve(get_object_or_404(supervision_attachments_for_user(request.user), pk=pk))
+
+
+@login_required
+def download_appeal_attachment(request, pk):
+    return _serve(get_object_or_404(appeal_attachments_for_user(request.user), pk=pk))
+
+
+@login_required
+def download_evidence(request, pk):
+    return _serve(get_object_or_404(evidence_files_for_user(request.user), pk=pk))

@@ -75,9 +75,7 @@ def evaluation(tree, make_officer, small_framework):
         assessor = UserFactory(username=f"assessor{n}")
         add_agency_member(user=assessor, agency=agency, role=AgencyRole.ASSESSOR)
         assessors.append(assessor)
-    organization = create_org(
-        street=tree.zhanshan, name="市南区老年书画研究会", founded_on=datetime.date(2018, 5, 1)
-    )
+    organization = create_org(street=tree.zhanshan, name="市南区老年书画研究会", founded_on=datetime.date(2018, 5, 1))
     account = UserFactory(username="org_account")
     link_organization_account(user=account, organization=organization)
     return SimpleNamespace(

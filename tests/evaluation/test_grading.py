@@ -27,8 +27,16 @@ def test_qingdao_bands_have_exclusive_lower_bounds(total, expected):
 
 @pytest.mark.parametrize(
     ("total", "expected"),
-    [("1000", "5A"), ("900.0", "5A"), ("899.9", "4A"), ("800", "4A"), ("700", "3A"), ("600", "2A"), ("500", "1A")]
-    + [("499.9", "")],
+    [
+        ("1000", "5A"),
+        ("900.0", "5A"),
+        ("899.9", "4A"),
+        ("800", "4A"),
+        ("700", "3A"),
+        ("600", "2A"),
+        ("500", "1A"),
+        ("499.9", ""),
+    ],
 )
 def test_national_bands_have_inclusive_lower_bounds(total, expected):
     assert grade_for_total(NATIONAL, D(total)) == expected

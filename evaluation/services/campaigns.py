@@ -1,0 +1,143 @@
+"""Campaigns (DESIGN.md section 9): one a year per registration authority, with a framework per
+kind of organization, the phase dates and the rules each phase reads.
+
+A campaign is run by the city or district officers who reach its authority
+(`selectors.campaigns.campaign_authorities_for_user`). Taking a framework up freezes it (see
+`services.frameworks`), so the framework row is locked while it is checked and linked.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from registry.enums import OrganizationKind
+
+from ..models import Campaign, CampaignFramework, Case, Framework
+from ..selectors.campaigns import campaign_authorities_for_user
+from .frameworks import framework_problems
+
+CAMPAIGN_FIELDS = (
+    "name",
+    "year",
+    "committee",
+    "applications_open_on",
+    "applications_close_on",
+    "scoring_closes_on",
+    "notice_days",
+    "certificate_threshold",
+    "validity_rule",
+    "aggregation",
+    "disagreement_share",
+    "check_years_registered",
+    "min_years_registered",
+    "check_annual_report",
+    "check_credit_lists",
+    "check_penalties",
+    "penalty_years",
+    "check_grade_status",
+    "reapply_window_months",
+)
+
+
+def framework_key(kind: str) -> str:
+    """The error key (and form field) of the framework chosen for `kind`."""
+    return f"framework_{kind}"
+
+
+def _one_a_year_message(campaign: Campaign) -> str:
+    return _("%(authority)s %(year)d 年度已有评估活动，每个登记管理机关每年只能开展一次评估。") % {
+        "authority": campaign.authority.name,
+        "year": campaign.year,
+    }
+
+
+def _check_dates(campaign: Campaign, errors: dict) -> None:
+    if campaign.applications_close_on < campaign.applications_open_on:
+        errors["applications_close_on"] = _("申请截止日期不能早于申请开始日期。")
+    if campaign.scoring_closes_on < campaign.applications_close_on:
+        errors["scoring_closes_on"] = _("评分截止日期不能早于申请截止日期。")
+
+
+def _check_frameworks(campaign: Campaign, frameworks: dict[str, Framework], errors: dict) -> None:
+    if not frameworks:
+        errors["__all__"] = _("请至少为一类组织选择指标体系。")
+        return
+    for kind, framework in frameworks.items():
+        label = OrganizationKind(kind).label
+        if kind not in framework.applies_to:
+            errors[framework_key(kind)] = _("指标体系“%(framework)s”不适用于%(kind)s。") % {
+                "framework": framework,
+                "kind": label,
+            }
+        elif problems := framework_problems(framework):
+            errors[framework_key(kind)] = [
+                _("指标体系“%(framework)s”尚不完整，不能使用：") % {"framework": framework},
+                *problems,
+            ]
+    if campaign.pk is None:
+        return
+    # Cases keep the framework they were made with; a kind that has some keeps it too.
+    for kind in OrganizationKind.values:
+        chosen = frameworks.get(kind)
+        cases = Case.objects.filter(campaign=campaign, organization__kind=kind)
+        if chosen is not None:
+            cases = cases.exclude(framework=chosen)
+        if cases.exists():
+            errors[framework_key(kind)] = _("已有%(kind)s的评估申请，不能更换或取消其指标体系。") % {
+                "kind": OrganizationKind(kind).label
+            }
+
+
+def _save(campaign: Campaign, *, data: dict, frameworks: dict[str, Framework], actor) -> Campaign:
+    if not campaign_authorities_for_user(actor).filter(pk=campaign.authority_id).exists():
+        raise ValidationError({"authority": _("只能为您任职的市、区登记管理机关开展评估活动。")})
+    for name in CAMPAIGN_FIELDS:
+        setattr(campaign, name, data[name])
+    # Locked: a framework cannot be edited while a campaign takes it up, nor the reverse.
+    locked = Framework.objects.select_for_update().in_bulk([framework.pk for framework in frameworks.values()])
+    frameworks = {kind: locked[framework.pk] for kind, framework in frameworks.items()}
+    errors: dict = {}
+    _check_dates(campaign, errors)
+    if campaign.committee.authority_id != campaign.authority_id:
+        errors["committee"] = _("请选择%(authority)s的评估委员会。") % {"authority": campaign.authority.name}
+    others = Campaign.objects.filter(authority=campaign.authority, year=campaign.year).exclude(pk=campaign.pk)
+    if others.exists():
+        errors["year"] = _one_a_year_message(campaign)
+    _check_frameworks(campaign, frameworks, errors)
+    if errors:
+        raise ValidationError(errors)
+    campaign.full_clean()
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError:  # another officer created the year's campaign meanwhile
+        raise ValidationError({"year": _one_a_year_message(campaign)}) from None
+    campaign.frameworks.exclude(kind__in=list(frameworks)).delete()
+    for kind, framework in frameworks.items():
+        CampaignFramework.objects.update_or_create(campaign=campaign, kind=kind, defaults={"framework": framework})
+    return campaign
+
+
+@transaction.atomic
+def create_campaign(*, authority, data: dict, frameworks: dict[str, Framework], actor) -> Campaign:
+    """A campaign of `authority` with `data` (every name of CAMPAIGN_FIELDS) and a framework per
+    kind; every problem comes back in one ValidationError keyed by field (`framework_<kind>`)."""
+    return _save(Campaign(authority=authority), data=data, frameworks=frameworks, actor=actor)
+
+
+@transaction.atomic
+def change_campaign(*, campaign: Campaign, data: dict, frameworks: dict[str, Framework], actor) -> Campaign:
+    """The same rules as `create_campaign`; the authority stays. A kind that already has cases
+    keeps its framework."""
+    campaign = Campaign.objects.select_for_update().select_related("authority").get(pk=campaign.pk)
+    return _save(campaign, data=data, frameworks=frameworks, actor=actor)
+
+
+@transaction.atomic
+def delete_campaign(*, campaign: Campaign, actor) -> None:
+    """Only a campaign nobody has applied to yet (say, one created by mistake) can go."""
+    if not campaign_authorities_for_user(actor).filter(pk=campaign.authority_id).exists():
+        raise ValidationError(_("只能删除您任职的市、区登记管理机关的评估活动。"))
+    if campaign.cases.exists():
+        raise ValidationError(_("该评估活动已有评估申请，不能删除。"))
+    campaign.delete()

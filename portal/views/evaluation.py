@@ -1,0 +1,231 @@
+"""An organization's evaluation in its own area of the site (DESIGN.md section 9): the campaigns
+open to it and its cases, starting a case, the self-assessment against the framework, evidence
+per indicator, submitting and withdrawing, and the case's eligibility results and timeline.
+Every write goes through `evaluation.services`; every case is looked up among `own_cases`, so
+another organization's case answers 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evaluation.enums import CaseAction, CaseState
+from evaluation.models import Campaign, Case
+from evaluation.selectors.cases import (
+    eligibility_results,
+    evidence_files_for_user,
+    open_campaigns_for_organization,
+    own_cases,
+    self_assessment_sheet,
+)
+from evaluation.services import cases
+from evaluation.services.applying import (
+    MAX_EVIDENCE_FILES,
+    attach_evidence,
+    remove_evidence,
+    save_self_assessment,
+    start_case,
+)
+
+from ..forms_evaluation import EvidenceForm, SelfAssessmentForm
+from .applications import LOGIN_URL, account_organization
+
+# The organization's own steps, offered as buttons on the case's page.
+APPLICANT_ACTIONS = (CaseAction.SUBMIT, CaseAction.WITHDRAW)
+# The committee's grade is the organization's to see once it is published.
+GRADE_SHOWN_STATES = (CaseState.IN_NOTICE, CaseState.FINAL)
+
+
+def _messages_from(request, error: Exception) -> None:
+    for message in error.messages if isinstance(error, ValidationError) else [str(error)]:
+        messages.error(request, message)
+
+
+def _own_case(request, pk: int) -> Case:
+    return get_object_or_404(own_cases(request.user), pk=pk)
+
+
+def _sheet(request, case: Case):
+    return self_assessment_sheet(case, evidence_files_for_user(request.user))
+
+
+@login_required(login_url=LOGIN_URL)
+def evaluation_home(request):
+    organization = account_organization(request.user)
+    if organization is None:
+        raise Http404
+    return render(
+        request,
+        "portal/account/evaluation/index.html",
+        {
+            "organization": organization,
+            "campaigns": open_campaigns_for_organization(organization, timezone.localdate()),
+            "cases": own_cases(request.user),
+        },
+    )
+
+
+@login_required(login_url=LOGIN_URL)
+def evaluation_start(request, campaign_pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    organization = account_organization(request.user)
+    if organization is None:
+        raise Http404
+    campaign = get_object_or_404(Campaign, pk=campaign_pk)
+    try:
+        case = start_case(campaign=campaign, organization=organization, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+        return redirect("account_evaluation")
+    messages.success(request, _("已创建评估申请。请填写自评并上传佐证材料，然后提交。"))
+    return redirect("account_evaluation_self_assessment", pk=case.pk)
+
+
+@login_required(login_url=LOGIN_URL)
+def evaluation_case(request, pk: int):
+    case = _own_case(request, pk)
+    actions = [action for action in cases.allowed_actions(request.user, case) if action in APPLICANT_ACTIONS]
+    return render(
+        request,
+        "portal/account/evaluation/case.html",
+        {
+            "case": case,
+            "editable": case.state == CaseState.DRAFT,
+            "actions": [(action, CaseAction(action).label) for action in actions],
+            "sheet": _sheet(request, case),
+            "checks": eligibility_results(case) if case.state != CaseState.DRAFT else [],
+            "events": case.events.select_related("actor"),
+            "show_grade": case.state in GRADE_SHOWN_STATES,
+        },
+    )
+
+
+@login_required(login_url=LOGIN_URL)
+def evaluation_self_assessment(request, pk: int):
+    """The self-assessment form: "save" keeps what is valid and shows what is not beside what
+    was typed; "submit" saves, then submits if the case is ready."""
+    case = _own_case(request, pk)
+    if case.state != CaseState.DRAFT:
+        messages.error(request, _("评估申请已提交，不能再修改自评。"))
+        return redirect("account_evaluation_case", pk=case.pk)
+    if request.method != "POST":
+        form = SelfAssessmentForm(sheet=_sheet(request, case))
+        return _render_self_assessment(request, case, form)
+    form = SelfAssessmentForm(request.POST, sheet=_sheet(request, case))
+    form.is_valid()  # text boxes, all optional: always valid; the service judges the values
+    try:
+        save_self_assessment(case=case, actor=request.user, entries=form.entries())
+    except ValidationError as error:
+        form.add_service_errors(error)
+        messages.warning(request, _("已保存填写正确的内容。请改正标出的指标。"))
+        return _render_self_assessment(request, case, form)
+    except PermissionDenied as error:
+        _messages_from(request, error)
+        return redirect("account_evaluation_case", pk=case.pk)
+    if "submit" not in request.POST:
+        messages.success(request, _("自评已保存。"))
+        return redirect("account_evaluation_self_assessment", pk=case.pk)
+    try:
+        cases.act_on_case(case=case, action=CaseAction.SUBMIT, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+        return _render_self_assessment(request, case, form)
+    messages.success(request, _("评估申请已提交，将自动检查资格条件。"))
+    return redirect("account_evaluation_case", pk=case.pk)
+
+
+def _render_self_assessment(request, case: Case, form: SelfAssessmentForm):
+    # Read again: the subtotals and total show what is saved now.
+    case.refresh_from_db(fields=["self_assessment_total"])
+    form.sheet = _sheet(request, case)
+    return render(
+        request, "portal/account/evaluation/self_assessment.html", {"case": case, "form": form, "rows": form.rows()}
+    )
+
+
+@login_required(login_url=LOGIN_URL)
+def evaluation_evidence(request, pk: int):
+    """Evidence per scored indicator: the files filed so far, and an upload for each."""
+    case = _own_case(request, pk)
+    editable = case.state == CaseState.DRAFT
+    refused = None  # (indicator id, bound form) of an upload that was refused
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _("评估申请已提交，不能再上传佐证材料。"))
+            return redirect("account_evaluation_case", pk=case.pk)
+        form = EvidenceForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                evidence = _attach(request, case, form)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            except PermissionDenied as error:
+                _messages_from(request, error)
+                return redirect("account_evaluation_case", pk=case.pk)
+            else:
+                messages.success(request, _("已上传：%(name)s。") % {"name": evidence.original_name})
+                return redirect("account_evaluation_evidence", pk=case.pk)
+        reasons = [message for errors in form.errors.values() for message in errors]
+        messages.error(request, _("文件未上传：%(reasons)s") % {"reasons": "；".join(reasons)})
+        refused = (_as_int(request.POST.get("indicator")), form)
+    return render(
+        request,
+        "portal/account/evaluation/evidence.html",
+        {
+            "case": case,
+            "editable": editable,
+            "sheet": _sheet(request, case),
+            "refused": refused,
+            "max_files": MAX_EVIDENCE_FILES,
+        },
+    )
+
+
+def _attach(request, case: Case, form: EvidenceForm):
+    indicator = case.framework.indicators.filter(pk=form.cleaned_data["indicator"]).first()
+    if indicator is None:
+        raise ValidationError(_("请选择本评估指标体系的评分项。"))
+    return attach_evidence(case=case, indicator=indicator, actor=request.user, upload=form.cleaned_data["file"])
+
+
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required(login_url=LOGIN_URL)
+def evaluation_evidence_remove(request, pk: int, file_pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    case = _own_case(request, pk)
+    evidence = get_object_or_404(evidence_files_for_user(request.user).filter(case=case), pk=file_pk)
+    try:
+        remove_evidence(evidence=evidence, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("已删除：%(name)s。") % {"name": evidence.original_name})
+    return redirect("account_evaluation_evidence", pk=case.pk)
+
+
+@login_required(login_url=LOGIN_URL)
+def evaluation_act(request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    case = _own_case(request, pk)
+    action = request.POST.get("action", "")
+    if action not in APPLICANT_ACTIONS:
+        raise Http404
+    try:
+        cases.act_on_case(case=case, action=action, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("已%(action)s。") % {"action": CaseAction(action).label})
+    return redirect("account_evaluation_case", pk=case.pk)
