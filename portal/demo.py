@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.demo import AGENCY_NAME, COMMITTEE_NAME, create_evaluation_bodies
+from evaluation.demo import AGENCY_NAME, COMMITTEE_NAME, create_demo_evaluations, create_evaluation_bodies
 from evaluation.enums import AgencyRole
 from evaluation.services.people import add_agency_member, add_committee_member
 from federation.demo import admit_members, found_federations
@@ -173,6 +173,9 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         users = create_demo_users(units=units, agency=agency, committee=committee)
         ensure_site_pages()
         workflows = create_demo_workflows()
+        evaluations = create_demo_evaluations(
+            seed=seed, district=units[DISTRICT_CODE], agency=agency, committee=committee, today=timezone.localdate()
+        )
     created = {
         "units": units_added,
         "organizations": organizations,
@@ -182,12 +185,16 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         "evaluation_bodies": bodies,
         "users": users,
         "workflows": workflows,
+        **evaluations,
     }
     if stdout is not None:
         stdout.write(
             f"演示数据（种子 {seed}）：新建行政单位 {units_added} 个、社会组织 {organizations} 个、"
             f"年度报告 {reports} 份、"
             f"联合会 {federations} 个（新入会组织 {members} 个）、评估机构和评估委员会 {bodies} 个、用户 {users} 个，"
-            f"进行中的申请和信用记录 {workflows} 条，用时 {time.monotonic() - started:.1f} 秒。\n"
+            f"进行中的申请和信用记录 {workflows} 条，评估指标体系 {evaluations['evaluation_frameworks']} 个、"
+            f"评估人员和申请组织账号 {evaluations['evaluation_users']} 个、"
+            f"评估申请 {evaluations['evaluation_cases']} 件（授予等级 {evaluations['evaluation_grades']} 个），"
+            f"用时 {time.monotonic() - started:.1f} 秒。\n"
         )
     return created
