@@ -33,6 +33,7 @@ NAVIGATION = (
     (_("政策法规"), PolicyIndexPage),
     (_("办事指南"), GuideIndexPage),
     (_("统计数据"), "statistics"),
+    (_("评估公示"), "evaluation/notices"),
     (_("证书查验"), "verify"),
 )
 
