@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 BENCH_PG_SERVER=${BENCH_PG_SERVER:-postgres://postgres@127.0.0.1:5432}
 BENCH_PG_NAME=${BENCH_PG_NAME:-portal_bench}
+export PGOPTIONS="--client-min-messages=warning"  # no NOTICE when the database is not there yet
 
 run_benchmarks() {
   $PY manage.py migrate --noinput -v0
