@@ -6,7 +6,10 @@ which several test modules load, many times slower; so its rows are written in b
 field by field as a form would check them, with every figure computed by the code that computes
 it in real use: the totals and proposed grades by `services.moderation`, the grades by
 `services.grading`, the committee's majority by `services.committee`, the notice's end by
-`services.notices`, the awards by `services.grades.award_grade`. This year's campaign, small, is
+`services.notices`, the awards by `services.grades.award_grade`. It is the one writer of
+`Case.state` besides `services.cases.act_on_case`: it replays each case's history step by step
+along `services.cases.TRANSITIONS`, so no state is reached that the machine would not reach.
+This year's campaign, small, is
 made through the services themselves, step by step, as its users would make it.
 """
 
