@@ -161,7 +161,8 @@ def _wait_until_answering(url: str, server: subprocess.Popen, log: Path) -> None
 
 @pytest.fixture(scope="session")
 def e2e_server(tmp_path_factory):
-    """The base URL (no trailing slash) of `manage.py runserver` serving the demo data."""
+    """`manage.py runserver` serving the demo data: its base URL (no trailing slash), where its
+    e-mails land, and its environment (for `manage.py` commands on the same database)."""
     workdir = tmp_path_factory.mktemp("e2e")
     with _database(workdir) as database_url:
         environment = _server_environment(database_url, workdir)
@@ -180,7 +181,7 @@ def e2e_server(tmp_path_factory):
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_answering(f"{base_url}/", server, log)
-            yield SimpleNamespace(base_url=base_url, mail_dir=workdir / "mail")
+            yield SimpleNamespace(base_url=base_url, mail_dir=workdir / "mail", environment=environment)
         finally:
             server.terminate()
             try:
