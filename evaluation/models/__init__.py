@@ -1,5 +1,6 @@
 from .campaigns import Campaign, CampaignFramework
 from .cases import Case, CaseEvent, EligibilityCheck, EvidenceFile, SelfAssessment
+from .certificates import Certificate, CertificateRun
 from .committee import CaseDecision, CaseVote, Meeting
 from .frameworks import Framework, GradeBand, Indicator
 from .grades import GradeChange, GradeReviewFlag, OrganizationGrade
@@ -19,6 +20,8 @@ __all__ = [
     "CaseDecision",
     "CaseEvent",
     "CaseVote",
+    "Certificate",
+    "CertificateRun",
     "Committee",
     "CommitteeMember",
     "ConflictDeclaration",
