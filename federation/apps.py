@@ -8,10 +8,11 @@ class FederationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from registry.access import register_role_provider
+        from registry.access import register_connection_provider, register_role_provider
         from registry.selectors.directory import register_directory_facet
 
-        from .selectors import MEMBERSHIP_FACET, federation_roles
+        from .selectors import MEMBERSHIP_FACET, federation_roles, staff_connections
 
         register_role_provider(federation_roles)
+        register_connection_provider(staff_connections)
         register_directory_facet(MEMBERSHIP_FACET)

@@ -29,6 +29,29 @@ def federation_roles(user) -> list[HeldRole]:
     ]
 
 
+def _federations_serving(organization: Organization) -> QuerySet[Federation]:
+    """The federations whose staff see the organization (as `federation_roles` has it), asked from
+    the organization's side: the federation it is a current member of and, for a community group,
+    its street's federation."""
+    serving = Q(memberships__organization=organization, memberships__left_on__isnull=True)
+    if organization.kind == OrganizationKind.COMMUNITY_GROUP:
+        serving |= Q(street_id=organization.street_id)
+    return Federation.objects.filter(serving)
+
+
+def staff_connections(organization: Organization, user_ids: list[int]) -> dict[int, list[str]]:
+    """Connection provider for `registry.access`: those of `user_ids` who are staff of a federation
+    serving the organization. One query."""
+    found: dict[int, list[str]] = {}
+    for staff in FederationStaff.objects.filter(
+        user_id__in=user_ids, federation__in=_federations_serving(organization).values("pk")
+    ).select_related("federation"):
+        found.setdefault(staff.user_id, []).append(
+            str(_("本人是该组织所属联合会（%(federation)s）的工作人员。") % {"federation": staff.federation.name})
+        )
+    return found
+
+
 def federations_for_user(user) -> QuerySet[Federation]:
     """Officers see the federations of the streets in their area; staff see their own."""
     federations = Federation.objects.select_related("street")

@@ -61,3 +61,25 @@ def forget_held_roles(user) -> None:
 def holds_back_office_role(user) -> bool:
     """Staff roles use the Wagtail admin; organization accounts use their own area of the site."""
     return any(held.role != Role.ORGANIZATION_ACCOUNT for held in held_roles(user))
+
+
+# Other apps also know people connected to an organization (a federation's staff, for its members);
+# checks of conflicts of interest ask them through here, as scoping asks the role providers.
+ConnectionProvider = Callable[[object, list[int]], dict[int, list[str]]]
+_connection_providers: list[ConnectionProvider] = []
+
+
+def register_connection_provider(provider: ConnectionProvider) -> ConnectionProvider:
+    if provider not in _connection_providers:
+        _connection_providers.append(provider)
+    return provider
+
+
+def connections_to(organization, user_ids: list[int]) -> dict[int, list[str]]:
+    """user id → why that user is connected to `organization` through another app (a reason a
+    person could read), for every provider; users without a connection are left out."""
+    found: dict[int, list[str]] = {}
+    for provider in _connection_providers:
+        for user_id, reasons in provider(organization, user_ids).items():
+            found.setdefault(user_id, []).extend(reasons)
+    return found

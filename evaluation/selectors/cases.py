@@ -12,7 +12,7 @@ from registry.access import held_roles
 from registry.enums import Role, UnitLevel
 from registry.models import Organization, OrganizationAccount
 
-from ..enums import AgencyRole, CaseState, EligibilityRule
+from ..enums import AgencyRole, CaseAction, CaseState, EligibilityRule
 from ..models import (
     AgencyMember,
     Assignment,
@@ -22,6 +22,7 @@ from ..models import (
     EligibilityCheck,
     EvidenceFile,
     Indicator,
+    Notice,
     SelfAssessment,
 )
 
@@ -30,6 +31,18 @@ OFFICER_ROLES = (Role.DISTRICT_OFFICER, Role.CITY_OFFICER)
 COMMITTEE_STATES = (CaseState.MODERATED, CaseState.DECIDED, CaseState.IN_NOTICE, CaseState.FINAL)
 # The officers' queue: cases waiting for someone; ineligible, withdrawn and final ones are done.
 CLOSED_STATES = (CaseState.INELIGIBLE, CaseState.WITHDRAWN, CaseState.FINAL)
+# The steps of its case whose reasons the organization reads: its own, the officers' answers to
+# its application, and the public notice. The agency's and the committee's steps (allocate,
+# assign, complete scoring, reopen, moderate, decide) are shown bare: their reasons are internal
+# deliberation, such as a lead's remark on an assessor's scores.
+APPLICANT_REASONED_STEPS = (
+    CaseAction.SUBMIT,
+    CaseAction.WITHDRAW,
+    CaseAction.CONFIRM_ELIGIBLE,
+    CaseAction.REFUSE,
+    CaseAction.PUBLISH,
+    CaseAction.FINALIZE,
+)
 
 
 def _active(user) -> bool:
@@ -188,3 +201,37 @@ def self_assessment_sheet(case: Case, evidence: QuerySet[EvidenceFile]) -> list[
         )
         for indicator in indicators
     ]
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One step of a case's timeline as its organization reads it (no actor; a reason or "")."""
+
+    at: datetime.datetime
+    action: str
+    state: str
+    reason: str
+
+
+def timeline_for_applicant(case: Case) -> list[TimelineStep]:
+    """The case's steps in order, with the reasons of `APPLICANT_REASONED_STEPS` only."""
+    return [
+        TimelineStep(
+            at=event.at,
+            action=event.get_action_display(),
+            state=event.get_to_state_display(),
+            reason=event.reason if event.action in APPLICANT_REASONED_STEPS else "",
+        )
+        for event in case.events.all()
+    ]
+
+
+def grade_shown_to_applicant(case: Case, today: datetime.date) -> bool:
+    """The committee's grade (and the appeal against it) is the organization's from the first day
+    of the public notice, when everyone sees it; a notice published ahead of its start moves the
+    cases into it at once, so the state alone says too early. A final grade has been public."""
+    if case.state == CaseState.FINAL:
+        return True
+    if case.state != CaseState.IN_NOTICE:
+        return False
+    return Notice.objects.filter(campaign_id=case.campaign_id, starts_on__lte=today).exists()

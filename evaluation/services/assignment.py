@@ -7,8 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from registry.access import held_roles
-from registry.enums import Role
+from registry.access import connections_to
 from registry.models import Organization, OrganizationAccount
 
 from ..enums import AgencyRole, CaseAction, CaseState
@@ -33,33 +32,45 @@ def _same_name(a: str, b: str) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
-def conflicts_for(assessor, case: Case) -> list[str]:
-    """Every reason the assessor must stay off the case: declared, or found in registry data."""
+def conflicts_for_many(assessors: Iterable, case: Case) -> dict[int, list[str]]:
+    """user id → every reason that assessor must stay off the case (declared, or found in
+    registry data), for all of `assessors` in a fixed number of queries, however many there are."""
+    assessors = list(assessors)
+    ids = [assessor.pk for assessor in assessors]
     organization = case.organization
-    reasons = [
-        _("本人已申报回避：%(reason)s") % {"reason": declaration.reason}
-        for declaration in ConflictDeclaration.objects.filter(assessor=assessor, organization=organization)
-    ]
-    if OrganizationAccount.objects.filter(user=assessor, organization=organization).exists():
-        reasons.append(_("本人是该组织的账号持有人。"))
+    reasons = {pk: [] for pk in ids}
+    for assessor_id, reason in ConflictDeclaration.objects.filter(
+        assessor_id__in=ids, organization=organization
+    ).values_list("assessor_id", "reason"):
+        reasons[assessor_id].append(_("本人已申报回避：%(reason)s") % {"reason": reason})
+    for user_id in OrganizationAccount.objects.filter(user_id__in=ids, organization=organization).values_list(
+        "user_id", flat=True
+    ):
+        reasons[user_id].append(_("本人是该组织的账号持有人。"))
     # The registry keeps the legal representative as a name only, so the name is the one link
     # it has to a user; a namesake is flagged too, and the manager picks someone else.
-    name = person_name(assessor)
-    if organization.legal_representative and _same_name(organization.legal_representative, name):
-        reasons.append(_("本人与该组织的法定代表人（负责人）同名：%(name)s。") % {"name": name})
-    # Federation staff roles see their federation's members (and their street's community
-    # groups, which the federation serves): the registry's own answer to "whose staff is this".
-    for held in held_roles(assessor):
-        if held.role == Role.FEDERATION_STAFF and Organization.objects.filter(held.sees, pk=organization.pk).exists():
-            reasons.append(_("本人是该组织所属联合会（%(federation)s）的工作人员。") % {"federation": held.where})
+    if organization.legal_representative:
+        for assessor in assessors:
+            name = person_name(assessor)
+            if _same_name(organization.legal_representative, name):
+                reasons[assessor.pk].append(_("本人与该组织的法定代表人（负责人）同名：%(name)s。") % {"name": name})
+    for user_id, found in connections_to(organization, ids).items():
+        reasons[user_id].extend(found)
     return reasons
 
 
+def conflicts_for(assessor, case: Case) -> list[str]:
+    """Every reason the assessor must stay off the case: declared, or found in registry data."""
+    return conflicts_for_many([assessor], case)[assessor.pk]
+
+
 def _team_conflicts(case: Case, assessors: Iterable) -> list[str]:
+    assessors = list(assessors)
+    conflicts = conflicts_for_many(assessors, case)
     return [
         _("%(name)s：%(reason)s") % {"name": person_name(assessor), "reason": reason}
         for assessor in assessors
-        for reason in conflicts_for(assessor, case)
+        for reason in conflicts[assessor.pk]
     ]
 
 
@@ -85,7 +96,7 @@ def assign_team(*, case: Case, actor, assessors: Iterable, lead) -> Case:
     Every refusal names all its reasons at once (each conflict of each assessor), and nothing is
     written unless the whole team is accepted.
     """
-    case = Case.objects.select_for_update().select_related("organization", "agency").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("organization", "agency").get(pk=case.pk)
     if not cases.is_party(actor, case, cases.Party.AGENCY_MANAGER):
         raise PermissionDenied(_("只有受托评估机构的负责人可以指派评估专家。"))
     if case.state != CaseState.ALLOCATED:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from registry.enums import OrganizationKind
 
-from ..models import Campaign, CampaignFramework, Case, Framework
+from ..models import Campaign, CampaignFramework, Case, Framework, Notice
 from ..selectors.campaigns import campaign_authorities_for_user
 from .frameworks import framework_problems
 
@@ -135,9 +135,14 @@ def change_campaign(*, campaign: Campaign, data: dict, frameworks: dict[str, Fra
 
 @transaction.atomic
 def delete_campaign(*, campaign: Campaign, actor) -> None:
-    """Only a campaign nobody has applied to yet (say, one created by mistake) can go."""
+    """Only a campaign nobody has applied to yet (say, one created by mistake) can go: its
+    committee's meetings and its public notice are records that stay with it."""
     if not campaign_authorities_for_user(actor).filter(pk=campaign.authority_id).exists():
         raise ValidationError(_("只能删除您任职的市、区登记管理机关的评估活动。"))
     if campaign.cases.exists():
         raise ValidationError(_("该评估活动已有评估申请，不能删除。"))
+    if campaign.meetings.exists():
+        raise ValidationError(_("该评估活动已有评估委员会会议记录，不能删除。"))
+    if Notice.objects.filter(campaign=campaign).exists():
+        raise ValidationError(_("该评估活动已发布公示，不能删除。"))
     campaign.delete()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ..enums import CaseAction, CaseState, Grade, Vote
 from ..models import Appeal, Campaign, Case, CaseDecision, CaseVote, CommitteeMember, Meeting
 from ..selectors.committee import committee_campaigns_for_user
-from . import cases
+from . import cases, moderation
 
 
 def may_act_for_committee(user, campaign: Campaign) -> bool:
@@ -92,6 +92,41 @@ def _check_votes(meeting: Meeting, case: Case, appeal: Appeal | None, votes: dic
         raise ValidationError({"votes": errors})
 
 
+def _check_grade(case: Case, grade: str, appeal: Appeal | None) -> None:
+    """A grade of the case's framework; for the case itself (not an appeal, which may change the
+    outcome) no better than moderation proposed."""
+    if grade not in ("", *Grade.values):
+        raise ValidationError({"grade": _("请选择有效的等级。")})
+    if grade and not case.framework.bands.filter(grade=grade).exists():
+        raise ValidationError({"grade": _("该指标体系没有%(grade)s等级。") % {"grade": grade}})
+    if appeal is not None or grade in moderation.decidable_grades(case):
+        return
+    if not case.proposed_grade:
+        raise ValidationError({"grade": _("该评估申请的复核汇总得分未达到任何等级，只能不予评定等级。")})
+    raise ValidationError(
+        {
+            "grade": _(
+                "该评估申请复核汇总的建议等级为%(proposed)s（按总分和否决项确定），"
+                "评估委员会可以维持或调低，不能审定为%(grade)s。"
+            )
+            % {"proposed": case.proposed_grade, "grade": grade}
+        }
+    )
+
+
+def _check_held_after_moderation(meeting: Meeting, case: Case) -> None:
+    """A meeting decides on what moderation gave it, so not on a case moderated after the
+    meeting was held. Cases put into a state without their timeline have no date to compare."""
+    moderated_at = (
+        case.events.filter(to_state=CaseState.MODERATED).order_by("-at", "-pk").values_list("at", flat=True).first()
+    )
+    if moderated_at is not None and meeting.held_on < timezone.localdate(moderated_at):
+        raise ValidationError(
+            _("该评估申请于%(date)s完成复核汇总，不能由此前召开的会议审定。")
+            % {"date": timezone.localdate(moderated_at).isoformat()}
+        )
+
+
 @transaction.atomic
 def record_decision(
     *,
@@ -106,8 +141,13 @@ def record_decision(
     `appeal`. Each attendee votes once; the decision and every vote are stored whether it passes
     or not. A passed decision on a case (not an appeal) sets its decided grade and moves it to
     decided; the appeals service acts on a passed appeal decision itself.
+
+    The grade is one of the case framework's bands, and for the case itself one its proposed
+    grade reaches (`moderation.decidable_grades`): the committee may lower what moderation
+    proposed, not raise it; an appeal may change it either way. A meeting held before the case
+    was moderated cannot decide it.
     """
-    case = Case.objects.select_for_update().select_related("campaign").get(pk=case.pk)
+    case = Case.objects.select_for_update().select_related("campaign", "framework").get(pk=case.pk)
     if not may_act_for_committee(actor, meeting.campaign):
         raise PermissionDenied(_("只有评估委员会委员或评估活动的主管工作人员可以记录表决。"))
     if case.campaign_id != meeting.campaign_id:
@@ -118,8 +158,8 @@ def record_decision(
         )
     if appeal is not None and appeal.case_id != case.pk:
         raise ValidationError(_("该复核或投诉不属于此评估申请。"))
-    if grade not in ("", *Grade.values):
-        raise ValidationError({"grade": _("请选择有效的等级。")})
+    _check_grade(case, grade, appeal)
+    _check_held_after_moderation(meeting, case)
     if not has_quorum(meeting):
         raise ValidationError(
             _("出席委员不足全体委员的三分之二（%(total)d人中须至少%(needed)d人出席），本次会议不能表决。")

@@ -21,7 +21,7 @@ from ..enums import Aggregation, CaseAction, CaseState, Grade
 from ..models import Assignment, Campaign, Case, GradeBand, Indicator, Reconciliation, Score
 from ..selectors.assessments import scored_leaves
 from . import cases
-from .grading import grade_for_total, parse_points
+from .grading import grade_for_total, parse_points, reaches
 
 # Least common multiple of 1..16: a sum of tenths times UNITS divides exactly by any number of
 # assessors up to 16 (and by the one or two middle values of a median).
@@ -313,6 +313,16 @@ def check_reconciled(case: Case) -> None:
             _("以下指标的专家评分分歧较大，须由评估组长协调后才能完成复核汇总：%(codes)s。")
             % {"codes": "、".join(codes)}
         )
+
+
+def decidable_grades(case: Case) -> list[str]:
+    """The grades the committee may decide for a moderated case, best first, then "" (no grade):
+    those of its framework's bands that its proposed grade reaches. The proposed grade is the
+    best band the moderated total reaches, capped by every veto item at zero (`_write_totals`),
+    and the scores stay locked once the case is moderated, so it still holds: the committee may
+    lower it, not raise it."""
+    bands = case.framework.bands.all()
+    return [band.grade for band in bands if reaches(case.proposed_grade, band.grade)] + [""]
 
 
 @transaction.atomic

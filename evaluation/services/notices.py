@@ -44,15 +44,28 @@ def is_running(notice: Notice, today: datetime.date) -> bool:
     return notice.starts_on <= today <= notice.ends_on
 
 
+def check_notice_start(starts_on: datetime.date, today: datetime.date) -> None:
+    """A notice starts at most a year from today: a later date is a slip (and one near the end
+    of the calendar would leave no date for its last day)."""
+    try:
+        latest = today.replace(year=today.year + 1)
+    except ValueError:  # today is 29 February
+        latest = today.replace(year=today.year + 1, day=28)
+    if starts_on > latest:
+        raise ValidationError(_("公示开始日期不能晚于%(date)s（一年以内）。") % {"date": latest.isoformat()})
+
+
 @transaction.atomic
 def publish_notice(*, campaign: Campaign, actor, starts_on: datetime.date) -> Notice:
     """A campaign officer publishes the decided grades from `starts_on`; every decided case moves
-    into the notice. A past `starts_on` is accepted so that earlier notices can be recorded."""
+    into the notice. A past `starts_on` is accepted so that earlier notices can be recorded; a
+    future one at most a year ahead."""
     campaign = Campaign.objects.select_for_update().select_related("authority").get(pk=campaign.pk)
     if not cases.is_campaign_officer(actor, campaign):
         raise PermissionDenied(_("只有该评估活动所属登记管理机关的工作人员可以发布公示。"))
     if not isinstance(starts_on, datetime.date):
         raise ValidationError({"starts_on": _("请填写公示开始日期。")})
+    check_notice_start(starts_on, timezone.localdate())
     if Notice.objects.filter(campaign=campaign).exists():
         raise ValidationError(_("该评估活动已经发布过公示。"))
     undecided = campaign.cases.filter(state__in=UNDECIDED_STATES).count()

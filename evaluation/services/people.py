@@ -10,7 +10,7 @@ from registry.access import forget_held_roles
 from registry.validators import normalize_uscc
 
 from ..enums import AgencyRole, CaseState
-from ..models import Agency, AgencyMember, Assignment, Committee, CommitteeMember
+from ..models import Agency, AgencyMember, Assignment, CaseVote, Committee, CommitteeMember
 from ..selectors.campaigns import campaign_authorities_for_user
 
 AGENCY_FIELDS = ("name", "uscc", "organization", "contact_phone")
@@ -128,5 +128,9 @@ def add_committee_member(*, user, committee: Committee) -> CommitteeMember:
 
 @transaction.atomic
 def remove_committee_member(*, member: CommitteeMember) -> None:
+    """Refused once the member has attended a meeting or voted: deleting them would drop them
+    from the meeting's attendance (changing a recorded quorum) and their votes are protected."""
+    if member.meetings_attended.exists() or CaseVote.objects.filter(member=member).exists():
+        raise ValidationError(_("该委员已出席会议或参加表决，不能删除；会议记录须保持不变。"))
     member.delete()
     forget_held_roles(member.user)

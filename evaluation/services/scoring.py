@@ -14,7 +14,7 @@ from ..models import Assignment, Case, Score, ScoreReopening
 from ..selectors.assessments import scored_leaves
 from ..selectors.people import person_name
 from . import cases
-from .grading import parse_points
+from .grading import format_points, parse_points
 
 _url = URLValidator(schemes=["http", "https"])
 
@@ -119,7 +119,14 @@ def submit_scores(*, assignment: Assignment, actor) -> Assignment:
 @transaction.atomic
 def reopen_scores(*, assignment: Assignment, actor, reason: str) -> Assignment:
     """The lead unlocks an assessor's submitted scores, with a logged reason; a case already in
-    moderation goes back to scoring."""
+    moderation goes back to scoring.
+
+    Every reconciliation of the case is withdrawn: the reopened assessor may change the points of
+    any indicator, and with them its spread and aggregate, so an agreed figure would otherwise
+    override the new scores and hide a disagreement they create. Moderation flags the indicators
+    again where the new scores still differ, and the lead reconciles them afresh. The withdrawn
+    points are listed in the reopening's reason, the record of why they are gone.
+    """
     assignment = Assignment.objects.select_for_update().select_related("case").get(pk=assignment.pk)
     case = assignment.case
     if not cases.is_party(actor, case, cases.Party.LEAD):
@@ -131,7 +138,18 @@ def reopen_scores(*, assignment: Assignment, actor, reason: str) -> Assignment:
         raise ValidationError(_("评估申请当前状态为“%(state)s”，不能退回评分。") % {"state": case.get_state_display()})
     if assignment.submitted_at is None:
         raise ValidationError(_("%(name)s 的评分尚未提交，无需退回。") % {"name": person_name(assignment.assessor)})
-    ScoreReopening.objects.create(assignment=assignment, by=actor, reason=reason)
+    withdrawn = list(case.reconciliations.select_related("indicator").order_by("indicator__position"))
+    logged = reason
+    if withdrawn:
+        logged += "\n" + _("同时撤销以下指标的协调得分：%(items)s。") % {
+            "items": "、".join(
+                _("%(code)s（%(points)s分）")
+                % {"code": reconciliation.indicator.code, "points": format_points(reconciliation.points)}
+                for reconciliation in withdrawn
+            )
+        }
+        case.reconciliations.all().delete()
+    ScoreReopening.objects.create(assignment=assignment, by=actor, reason=logged)
     assignment.submitted_at = None
     assignment.save(update_fields=["submitted_at"])
     if case.state == CaseState.MODERATION:

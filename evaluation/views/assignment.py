@@ -23,7 +23,7 @@ from ..enums import AgencyRole, CaseState
 from ..models import AgencyMember
 from ..selectors.assessments import cases_for_agency_manager
 from ..selectors.people import person_name
-from ..services.assignment import assign_team, conflicts_for
+from ..services.assignment import assign_team, conflicts_for_many
 
 
 class RoleViewSet(ViewSet):
@@ -88,16 +88,18 @@ class AssignTeamView(View):
     def render(self, form):
         open_for_team = self.case.state == CaseState.ALLOCATED
         chosen = {str(value) for value in (form["assessors"].value() or [])}
+        users = list(self.candidates) if open_for_team else []
+        conflicts = conflicts_for_many(users, self.case)
         candidates = [
             {
                 "user": user,
                 "name": person_name(user),
                 "expertise": self.expertise.get(user.pk, ""),
-                "conflicts": conflicts_for(user, self.case),
+                "conflicts": conflicts[user.pk],
                 "chosen": str(user.pk) in chosen,
                 "lead": str(user.pk) == str(form["lead"].value() or ""),
             }
-            for user in (self.candidates if open_for_team else [])
+            for user in users
         ]
         context = {
             "case": self.case,

@@ -30,6 +30,7 @@ from ..selectors.cases import (
     self_assessment_sheet,
 )
 from ..services import cases, eligibility
+from .params import as_id
 
 # The steps taken on this page; the later phases have their own pages.
 OFFICER_ACTIONS = (CaseAction.CONFIRM_ELIGIBLE, CaseAction.REFUSE, CaseAction.ALLOCATE)
@@ -96,7 +97,7 @@ class CaseInspectView(ScopedInspectView):
         action = self.request.POST.get("action", "")
         if action not in OFFICER_ACTIONS:
             raise ValidationError(_("未知的办理事项。"))
-        agency = Agency.objects.filter(pk=_as_int(self.request.POST.get("agency"))).first()
+        agency = Agency.objects.filter(pk=as_id(self.request.POST.get("agency"))).first()
         cases.act_on_case(
             case=self.object,
             action=action,
@@ -107,7 +108,7 @@ class CaseInspectView(ScopedInspectView):
         return _("已办理：%(action)s。") % {"action": CaseAction(action).label}
 
     def _override(self) -> str:
-        check = self.object.eligibility_checks.filter(pk=_as_int(self.request.POST.get("check"))).first()
+        check = self.object.eligibility_checks.filter(pk=as_id(self.request.POST.get("check"))).first()
         if check is None:
             raise ValidationError(_("该资格检查不存在。"))
         try:
@@ -137,13 +138,6 @@ class CaseInspectView(ScopedInspectView):
             override_error=self.override_error,
         )
         return context
-
-
-def _as_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class CaseViewSet(ScopedViewSetMixin, ModelViewSet):

@@ -51,6 +51,7 @@ from ..services.frameworks import (
     update_framework,
 )
 from .deleting import ServiceDeleteView
+from .params import as_id
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # the national 1000-point framework is about 10 KB
 
@@ -356,15 +357,15 @@ class IndicatorFormMixin:
     """The framework an indicator is being added to comes from the address (?framework=)."""
 
     def get_framework(self):
-        pk = self.request.POST.get("framework") or self.request.GET.get("framework")
-        return frameworks_for_user(self.request.user).filter(pk=pk).first() if str(pk or "").isdigit() else None
+        pk = as_id(self.request.POST.get("framework") or self.request.GET.get("framework"))
+        return frameworks_for_user(self.request.user).filter(pk=pk).first() if pk is not None else None
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["framework"] = self.get_framework()
-        parent = self.request.GET.get("parent", "")
-        if parent.isdigit():
-            kwargs.setdefault("initial", {})["parent"] = int(parent)
+        parent = as_id(self.request.GET.get("parent"))
+        if parent is not None:
+            kwargs.setdefault("initial", {})["parent"] = parent
         return kwargs
 
 

@@ -30,6 +30,7 @@ from ..services.grades import (
     record_return,
     resolve_review_flag,
 )
+from .params import as_id
 
 
 class OfficerReadPolicy(BasePermissionPolicy):
@@ -158,7 +159,7 @@ class GradeInspectView(ScopedInspectView):
         return None
 
     def _resolve(self):
-        flag = self.object.review_flags.filter(pk=_as_int(self.request.POST.get("flag"))).first()
+        flag = self.object.review_flags.filter(pk=as_id(self.request.POST.get("flag"))).first()
         if flag is None:
             messages.error(self.request, _("该复查提示不存在。"))
             return None
@@ -195,13 +196,6 @@ class GradeInspectView(ScopedInspectView):
             cancel_form=self.bound.get("cancel") or GradeChangeForm(grade=grade, downgrade=False),
         )
         return context
-
-
-def _as_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class OpenFlagsColumn(Column):

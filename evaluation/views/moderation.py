@@ -26,6 +26,7 @@ from ..selectors.people import person_name
 from ..services import cases
 from ..services.moderation import case_moderation, compute_campaign_totals, moderate, reconcile
 from .assignment import RoleViewSet
+from .params import as_id
 
 CASES_PER_PAGE = 50
 
@@ -142,10 +143,8 @@ class CaseModerationView(View):
         return self.render()
 
     def post(self, request, pk):
-        typed = request.POST.get("indicator", "").strip()
-        indicator = (
-            Indicator.objects.filter(framework_id=self.case.framework_id, pk=typed).first() if typed.isdigit() else None
-        )
+        typed = as_id(request.POST.get("indicator"))
+        indicator = Indicator.objects.filter(framework_id=self.case.framework_id, pk=typed).first()
         if indicator is None:
             messages.error(request, _("请选择要协调的指标。"))
             return redirect("evaluation_moderation:case", pk)

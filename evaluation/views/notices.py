@@ -26,7 +26,7 @@ from ..selectors.committee import (
 )
 from ..selectors.notices import appeals_for_user
 from ..services.committee import may_act_for_committee
-from ..services.notices import decide_appeal, finalize_campaign, notice_ends_on, publish_notice
+from ..services.notices import check_notice_start, decide_appeal, finalize_campaign, notice_ends_on, publish_notice
 from .committee import DecisionForm, quorum_context
 from .moderation import ShownToViewSet, refusal
 
@@ -74,8 +74,10 @@ class PublishForm(forms.Form):
 
     def clean_starts_on(self):
         starts_on = self.cleaned_data["starts_on"]
-        if starts_on < timezone.localdate():
+        today = timezone.localdate()
+        if starts_on < today:
             raise ValidationError(_("公示开始日期不能早于今天。"))
+        check_notice_start(starts_on, today)
         return starts_on
 
 

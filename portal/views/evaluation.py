@@ -17,9 +17,11 @@ from evaluation.models import Campaign, Case
 from evaluation.selectors.cases import (
     eligibility_results,
     evidence_files_for_user,
+    grade_shown_to_applicant,
     open_campaigns_for_organization,
     own_cases,
     self_assessment_sheet,
+    timeline_for_applicant,
 )
 from evaluation.services import cases
 from evaluation.services.applying import (
@@ -29,14 +31,13 @@ from evaluation.services.applying import (
     save_self_assessment,
     start_case,
 )
+from evaluation.views.params import as_id
 
 from ..forms_evaluation import EvidenceForm, SelfAssessmentForm
 from .applications import LOGIN_URL, account_organization
 
 # The organization's own steps, offered as buttons on the case's page.
 APPLICANT_ACTIONS = (CaseAction.SUBMIT, CaseAction.WITHDRAW)
-# The committee's grade is the organization's to see once it is published.
-GRADE_SHOWN_STATES = (CaseState.IN_NOTICE, CaseState.FINAL)
 
 
 def _messages_from(request, error: Exception) -> None:
@@ -98,8 +99,8 @@ def evaluation_case(request, pk: int):
             "actions": [(action, CaseAction(action).label) for action in actions],
             "sheet": _sheet(request, case),
             "checks": eligibility_results(case) if case.state != CaseState.DRAFT else [],
-            "events": case.events.select_related("actor"),
-            "show_grade": case.state in GRADE_SHOWN_STATES,
+            "timeline": timeline_for_applicant(case),
+            "show_grade": grade_shown_to_applicant(case, timezone.localdate()),
         },
     )
 
@@ -171,7 +172,7 @@ def evaluation_evidence(request, pk: int):
                 return redirect("account_evaluation_evidence", pk=case.pk)
         reasons = [message for errors in form.errors.values() for message in errors]
         messages.error(request, _("文件未上传：%(reasons)s") % {"reasons": "；".join(reasons)})
-        refused = (_as_int(request.POST.get("indicator")), form)
+        refused = (as_id(request.POST.get("indicator")), form)
     return render(
         request,
         "portal/account/evaluation/evidence.html",
@@ -190,13 +191,6 @@ def _attach(request, case: Case, form: EvidenceForm):
     if indicator is None:
         raise ValidationError(_("请选择本评估指标体系的评分项。"))
     return attach_evidence(case=case, indicator=indicator, actor=request.user, upload=form.cleaned_data["file"])
-
-
-def _as_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @login_required(login_url=LOGIN_URL)

@@ -16,11 +16,14 @@ from evaluation.services.assignment import (
     check_agency_may_take,
     check_team,
     conflicts_for,
+    conflicts_for_many,
     declare_conflict,
 )
 from evaluation.services.people import add_agency_member
 from federation.services import add_federation_staff, admit_member, found_federation
-from registry.enums import OrganizationKind
+from registry.access import held_roles
+from registry.enums import OrganizationKind, Role
+from registry.models import Organization
 from registry.services.roles import link_organization_account
 from tests.factories import UserFactory, create_org
 
@@ -143,6 +146,57 @@ def test_staff_of_another_street_federation_is_not_a_conflict(allocated, evaluat
     federation = found_federation(street=tree.badaguan, name="八大关街道社区社会组织联合会")
     add_federation_staff(user=evaluation.assessors[0], federation=federation)
     assert conflicts_for(evaluation.assessors[0], allocated) == []
+
+
+def test_staff_of_the_street_federation_serving_a_community_group_is_blocked(make_case, evaluation, tree):
+    group = create_org(
+        street=tree.zhanshan, community=tree.yancheng, kind=OrganizationKind.COMMUNITY_GROUP, name="盐城路书法队"
+    )
+    case = make_case(state=CaseState.ALLOCATED, agency=evaluation.agency, organization=group)
+    add_federation_staff(
+        user=evaluation.assessors[0],
+        federation=found_federation(street=tree.zhanshan, name="湛山街道社区社会组织联合会"),
+    )
+    assert_blocked(case, evaluation, evaluation.assessors[0], "所属联合会（湛山街道社区社会组织联合会）的工作人员")
+
+
+def test_federation_conflicts_agree_with_what_the_staff_role_sees(make_case, evaluation, tree):
+    """`conflicts_for_many` asks the federation question from the organization's side; it must
+    give the answer of the staff role itself (`held_roles`) for members, former members and
+    community groups of the street and of another street."""
+    zhanshan = found_federation(street=tree.zhanshan, name="湛山街道社区社会组织联合会")
+    badaguan = found_federation(street=tree.badaguan, name="八大关街道社区社会组织联合会")
+    staff = [UserFactory(username="zhanshan_staff"), UserFactory(username="badaguan_staff")]
+    add_federation_staff(user=staff[0], federation=zhanshan)
+    add_federation_staff(user=staff[1], federation=badaguan)
+    member = create_org(street=tree.zhanshan, name="湛山会员")
+    admit_member(federation=zhanshan, organization=member, joined_on=datetime.date(2024, 1, 1))
+    former = create_org(street=tree.zhanshan, name="湛山原会员")
+    membership = admit_member(federation=zhanshan, organization=former, joined_on=datetime.date(2020, 1, 1))
+    membership.left_on = datetime.date(2023, 1, 1)
+    membership.save()
+    organizations = [
+        member,
+        former,
+        create_org(street=tree.zhanshan, name="湛山非会员"),
+        create_org(street=tree.zhanshan, community=tree.yancheng, kind=OrganizationKind.COMMUNITY_GROUP),
+        create_org(street=tree.badaguan, community=tree.taipingjiao, kind=OrganizationKind.COMMUNITY_GROUP),
+    ]
+    expected = {
+        (organization.pk, user.pk)
+        for organization in organizations
+        for user in staff
+        for held in held_roles(user)
+        if held.role == Role.FEDERATION_STAFF and Organization.objects.filter(held.sees, pk=organization.pk).exists()
+    }
+    found = {
+        (organization.pk, user_id)
+        for organization in organizations
+        for user_id, reasons in conflicts_for_many(staff, make_case(organization=organization)).items()
+        if any("联合会" in reason for reason in reasons)
+    }
+    assert found == expected
+    assert len(expected) == 3  # the member, the community group of the street, the other street's group
 
 
 def test_every_conflict_of_every_assessor_is_shown_at_once(allocated, evaluation):
@@ -280,3 +334,26 @@ def test_the_agency_list_takes_constant_queries(client, allocated, evaluation, t
         page = client.get(url).content.decode()
     assert "第三个组织" in page and "assessor2（组长）" in page
     assert len(three) == len(one)
+
+
+def test_the_assign_page_takes_the_same_queries_for_3_or_8_assessors(client, allocated, evaluation, tree):
+    federation = found_federation(street=tree.zhanshan, name="湛山街道社区社会组织联合会")
+    admit_member(federation=federation, organization=evaluation.organization, joined_on=datetime.date(2024, 1, 1))
+    declare_conflict(assessor=evaluation.assessors[1], organization=evaluation.organization, reason="亲属任理事")
+    client.force_login(evaluation.manager)
+    url = reverse("evaluation_agency_cases:assign", args=[allocated.pk])
+
+    def queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        return len(captured), page
+
+    three, _page = queries()
+    for n in range(5):
+        assessor = UserFactory(username=f"extra{n}")
+        add_agency_member(user=assessor, agency=evaluation.agency, role=AgencyRole.ASSESSOR)
+    declare_conflict(assessor=assessor, organization=evaluation.organization, reason="曾任该会监事")
+    add_federation_staff(user=assessor, federation=federation)
+    eight, page = queries()
+    assert "曾任该会监事" in page and "所属联合会（湛山街道社区社会组织联合会）的工作人员" in page
+    assert eight == three

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluation.enums import AgencyRole, Aggregation, Grade, ValidityRule
-from evaluation.models import Campaign, Committee, Framework
+from evaluation.models import Campaign, Committee, Framework, Notice
+from evaluation.services import committee as committee_service
 from evaluation.services.campaigns import change_campaign, create_campaign, delete_campaign
 from evaluation.services.frameworks import change_indicator, framework_in_use
 from evaluation.services.people import add_agency_member
@@ -208,6 +209,35 @@ def test_only_a_campaign_without_cases_can_be_deleted(evaluation, make_case):
     evaluation.campaign.cases.all().delete()
     delete_campaign(campaign=evaluation.campaign, actor=evaluation.officer)
     assert not Campaign.objects.exists()
+
+
+def test_a_campaign_with_a_committee_meeting_stays_with_a_message(client, evaluation):
+    meeting = committee_service.record_meeting(
+        campaign=evaluation.campaign,
+        held_on=datetime.date(2026, 11, 2),
+        attendees=evaluation.members,
+        actor=evaluation.officer,
+    )
+    with pytest.raises(ValidationError, match="已有评估委员会会议记录"):
+        delete_campaign(campaign=evaluation.campaign, actor=evaluation.officer)
+    client.force_login(evaluation.officer)
+    response = client.post(reverse("evaluation_campaigns:delete", args=[evaluation.campaign.pk]))
+    assert response["Location"] == reverse("evaluation_campaigns:inspect", args=[evaluation.campaign.pk])
+    messages = [str(message) for message in response.wsgi_request._messages]
+    assert any("该评估活动已有评估委员会会议记录，不能删除。" in message for message in messages)
+    assert Campaign.objects.filter(pk=evaluation.campaign.pk).exists()
+    meeting.delete()  # without its meeting (and with no cases) the campaign may go
+    delete_campaign(campaign=evaluation.campaign, actor=evaluation.officer)
+    assert not Campaign.objects.exists()
+
+
+def test_a_campaign_with_a_notice_stays(evaluation):
+    # Set up directly: publishing needs decided cases, which would stop the deletion first.
+    day = datetime.date(2026, 11, 2)
+    Notice.objects.create(campaign=evaluation.campaign, starts_on=day, ends_on=day, published_by=evaluation.officer)
+    with pytest.raises(ValidationError, match="该评估活动已发布公示，不能删除。"):
+        delete_campaign(campaign=evaluation.campaign, actor=evaluation.officer)
+    assert Campaign.objects.filter(pk=evaluation.campaign.pk).exists()
 
 
 def test_a_framework_in_use_by_a_campaign_cannot_be_edited(evaluation):

@@ -253,8 +253,9 @@ def test_the_officer_allocates_an_eligible_case_to_a_chosen_agency(client, evalu
     assert evaluation.agency.name in page and "分配评估机构" in page
     response = client.post(inspect_url(case), {"form": "act", "action": CaseAction.ALLOCATE, "agency": ""})
     assert "请选择评估机构" in response.content.decode()
-    response = client.post(inspect_url(case), {"form": "act", "action": CaseAction.ALLOCATE, "agency": "not-a-number"})
-    assert "请选择评估机构" in response.content.decode()
+    for typed in ("not-a-number", "²", "9" * 30):  # "²" passes isdigit() but not int()
+        response = client.post(inspect_url(case), {"form": "act", "action": CaseAction.ALLOCATE, "agency": typed})
+        assert response.status_code == 200 and "请选择评估机构" in response.content.decode()
     client.post(inspect_url(case), {"form": "act", "action": CaseAction.ALLOCATE, "agency": evaluation.agency.pk})
     case.refresh_from_db()
     assert (case.state, case.agency) == (S.ALLOCATED, evaluation.agency)
@@ -278,8 +279,9 @@ def test_unknown_forms_and_actions_are_refused_without_an_error_page(client, eva
     assert client.post(inspect_url(applied), {"form": "nonsense"}).status_code == 302
     response = client.post(inspect_url(applied), {"form": "act", "action": CaseAction.FINALIZE})
     assert response.status_code == 200 and "未知的办理事项" in response.content.decode()
-    response = client.post(inspect_url(applied), {"form": "override", "check": "abc", "reason": "x"})
-    assert response.status_code == 200 and "该资格检查不存在" in response.content.decode()
+    for typed in ("abc", "²", "9" * 30):
+        response = client.post(inspect_url(applied), {"form": "override", "check": typed, "reason": "x"})
+        assert response.status_code == 200 and "该资格检查不存在" in response.content.decode()
     applied.refresh_from_db()
     assert applied.state == S.APPLIED
 

@@ -2,15 +2,19 @@
 with yes votes from more than half of ALL members; every vote is stored."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from evaluation.enums import AppealKind, CaseAction, CaseState, Grade, Vote
-from evaluation.models import Appeal, CaseDecision, CaseVote, Committee, CommitteeMember
+from evaluation.models import Appeal, CaseDecision, CaseVote, Committee, CommitteeMember, Indicator
 from evaluation.services.committee import check_decided, has_quorum, record_decision, record_meeting
+from evaluation.services.moderation import moderate
 from evaluation.services.people import add_committee_member
 from registry.enums import Role
+from tests.evaluation.test_moderation import score_case
 from tests.factories import UserFactory
 
 HELD_ON = datetime.date(2026, 11, 20)
@@ -105,7 +109,7 @@ def test_majority_is_of_all_members_not_of_those_present(evaluation, nine_member
 
 
 def test_only_attendees_vote_and_each_once(evaluation, make_case):
-    case = make_case(state=CaseState.MODERATED)
+    case = make_case(state=CaseState.MODERATED, proposed_grade=Grade.A4)
     first, second, absent = evaluation.members
     meeting = meet(evaluation, [first, second])
     with pytest.raises(ValidationError, match="只有出席"):
@@ -140,7 +144,7 @@ def test_only_attendees_vote_and_each_once(evaluation, make_case):
 def test_a_case_is_decided_only_once_and_only_when_moderated(evaluation, make_case):
     meeting = meet(evaluation, evaluation.members)
     votes = dict.fromkeys(evaluation.members, Vote.YES)
-    waiting = make_case(state=CaseState.MODERATION)
+    waiting = make_case(state=CaseState.MODERATION, proposed_grade=Grade.A4)
     with pytest.raises(ValidationError, match="复核汇总中"):
         record_decision(meeting=meeting, case=waiting, grade=Grade.A4, votes=votes, actor=evaluation.officer)
     waiting.state = CaseState.MODERATED
@@ -216,3 +220,102 @@ def test_meeting_is_validated(evaluation, tree):
         with pytest.raises(ValidationError) as refused:
             record_meeting(campaign=evaluation.campaign, actor=evaluation.officer, **arguments)
         assert message in refused.value.message_dict[field][0]
+
+
+# --- what the committee may decide, and when -----------------------------------------------------
+
+
+@pytest.fixture
+def moderated_now(evaluation, make_case):
+    """moderated_now(points) → a case scored by the three assessors (code → each one's points)
+    and moderated today through the service, with its total, proposed grade and timeline."""
+
+    def make(points):
+        case = score_case(make_case(state=CaseState.MODERATION), evaluation.assessors, points)
+        return moderate(case, evaluation.assessors[0])
+
+    return make
+
+
+def decide(evaluation, case, grade, *, held_on=None, appeal=None):
+    meeting = record_meeting(
+        campaign=evaluation.campaign,
+        held_on=held_on or timezone.localdate(),
+        attendees=evaluation.members,
+        actor=evaluation.officer,
+    )
+    return record_decision(
+        meeting=meeting,
+        case=case,
+        grade=grade,
+        votes=dict.fromkeys(evaluation.members, Vote.YES),
+        actor=evaluation.officer,
+        appeal=appeal,
+    )
+
+
+def grade_refusal(evaluation, case, grade, **options) -> str:
+    with pytest.raises(ValidationError) as refused:
+        decide(evaluation, case, grade, **options)
+    return " ".join(refused.value.message_dict["grade"])
+
+
+def test_the_committee_may_lower_the_proposed_grade_but_not_raise_it(evaluation, moderated_now):
+    case = moderated_now({"1.1": [30, 30, 30], "1.2": [20, 20, 20], "2": [35, 35, 35]})
+    assert (case.total, case.proposed_grade) == (Decimal("85.0"), Grade.A4)
+    assert "建议等级为4A" in grade_refusal(evaluation, case, Grade.A5)
+    assert not CaseDecision.objects.exists()
+    decide(evaluation, case, Grade.A3)
+    case.refresh_from_db()
+    assert (case.state, case.decided_grade) == (CaseState.DECIDED, Grade.A3)
+
+
+def test_a_veto_item_at_zero_caps_what_the_committee_may_decide(evaluation, moderated_now):
+    Indicator.objects.filter(code="1.2").update(veto_caps_grade=Grade.A3)
+    case = moderated_now({"1.1": [30, 30, 30], "1.2": [0, 0, 0], "2": [50, 50, 50]})
+    assert (case.total, case.proposed_grade) == (Decimal("80.0"), Grade.A3)  # 4A by its total
+    assert "不能审定为4A" in grade_refusal(evaluation, case, Grade.A4)
+    decide(evaluation, case, "")  # no grade at all is lower still
+    case.refresh_from_db()
+    assert (case.state, case.decided_grade) == (CaseState.DECIDED, "")
+
+
+def test_a_total_below_every_band_allows_no_grade_only(evaluation, moderated_now):
+    case = moderated_now({"1.1": [20, 20, 20], "1.2": [20, 20, 20], "2": [30, 30, 30]})
+    assert (case.total, case.proposed_grade) == (Decimal("70.0"), "")  # 3A needs more than 70
+    assert "只能不予评定等级" in grade_refusal(evaluation, case, Grade.A3)
+
+
+def test_only_grades_of_the_case_framework_are_decided_even_on_appeal(evaluation, make_case):
+    case = make_case(state=CaseState.MODERATED, total=Decimal("95"), proposed_grade=Grade.A5)
+    assert grade_refusal(evaluation, case, Grade.A2) == "该指标体系没有2A等级。"
+    assert grade_refusal(evaluation, case, "6A") == "请选择有效的等级。"
+    case.state, case.decided_grade = CaseState.IN_NOTICE, Grade.A5
+    case.save()
+    appeal = Appeal.objects.create(case=case, kind=AppealKind.COMPLAINT, complainant_name="张三", text="等级过高")
+    assert grade_refusal(evaluation, case, Grade.A1, appeal=appeal) == "该指标体系没有1A等级。"
+    assert decide(evaluation, case, Grade.A3, appeal=appeal).passed  # within the bands, an appeal may change it
+    assert not CaseDecision.objects.filter(grade__in=[Grade.A2, Grade.A1]).exists()
+
+
+def test_an_appeal_may_raise_the_grade_above_the_proposal(evaluation, moderated_now):
+    case = moderated_now({"1.1": [30, 30, 30], "1.2": [20, 20, 20], "2": [35, 35, 35]})
+    decide(evaluation, case, Grade.A4)
+    case.state = CaseState.IN_NOTICE
+    case.save()
+    appeal = Appeal.objects.create(case=case, kind=AppealKind.APPEAL, lodged_by=evaluation.account, text="请求复核")
+    assert decide(evaluation, case, Grade.A5, appeal=appeal).passed
+
+
+def test_a_meeting_held_before_the_case_was_moderated_cannot_decide_it(evaluation, moderated_now):
+    case = moderated_now({"1.1": [30, 30, 30], "1.2": [20, 20, 20], "2": [35, 35, 35]})
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as refused:
+        decide(evaluation, case, Grade.A4, held_on=today - datetime.timedelta(days=1))
+    assert refused.value.messages == [f"该评估申请于{today.isoformat()}完成复核汇总，不能由此前召开的会议审定。"]
+    case.refresh_from_db()
+    assert case.state == CaseState.MODERATED
+    assert not CaseDecision.objects.exists()
+    decide(evaluation, case, Grade.A4, held_on=today)  # a meeting on the same day may
+    case.refresh_from_db()
+    assert case.state == CaseState.DECIDED

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from evaluation.enums import Grade
 from evaluation.models import Campaign, CampaignFramework, Committee, Framework, GradeBand
@@ -585,6 +586,19 @@ def test_an_officer_adds_a_child_indicator_from_the_framework_page(client, offic
     parent.refresh_from_db()
     assert parent.max_points == D(25)
     assert qingdao.indicators.get(code="5.3").evidence == "新闻报道"
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "9" * 30, "-1", "x"])
+def test_an_indicator_address_without_a_usable_id_gives_the_form_not_an_error_page(client, officer, qingdao, typed):
+    # "²" passes str.isdigit() but not int(); the ids come from the address and the posted form.
+    client.force_login(officer)
+    url = reverse("evaluation_indicators:add")
+    response = client.get(url, {"framework": qingdao.pk, "parent": typed})
+    assert response.status_code == 200 and response.context["form"]["parent"].value() is None
+    data = {"framework": typed, "code": "6", "name": "新增", "max_points": "1"}
+    response = client.post(f"{url}?{urlencode({'framework': typed})}", data)
+    assert response.status_code == 200 and "framework" in response.context["form"].errors
+    assert not qingdao.indicators.filter(code="6").exists()
 
 
 def test_readers_see_the_framework_page_without_edit_links(client, make_officer, tree, qingdao):

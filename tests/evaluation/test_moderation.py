@@ -1,6 +1,7 @@
 """Moderation: aggregates per indicator (mean or median), flags, reconciliation, veto caps and
 totals computed in the database for a whole campaign at once."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from evaluation.enums import Aggregation, CaseAction, CaseState, Grade
-from evaluation.models import Assignment, Indicator, Reconciliation, Score
+from evaluation.models import Assignment, Indicator, Reconciliation, Score, ScoreReopening
 from evaluation.services.moderation import (
     case_moderation,
     check_reconciled,
@@ -18,6 +19,7 @@ from evaluation.services.moderation import (
     moderate,
     reconcile,
 )
+from evaluation.services.scoring import complete_scoring, reopen_scores, save_scores, submit_scores
 from tests.factories import UserFactory, create_org
 
 D = Decimal
@@ -221,3 +223,55 @@ def test_moderate_recomputes_and_moves_on_once_reconciled(evaluation, moderated_
     case.refresh_from_db()
     assert (case.state, case.total, case.proposed_grade) == (CaseState.MODERATED, D("93.0"), Grade.A5)
     assert case.events.get().action == CaseAction.MODERATE
+
+
+# --- reopening after a reconciliation ------------------------------------------------------------
+
+
+def rescore(assignment, points: dict[str, str]) -> None:
+    """The assessor scores again (indicator code → points) and submits."""
+    leaves = {
+        i.code: i.pk for i in Indicator.objects.filter(framework=assignment.case.framework, children__isnull=True)
+    }
+    entries = {leaves[code]: {"points": value, "comment": "复核后重新评分"} for code, value in points.items()}
+    visited = timezone.localdate() - datetime.timedelta(days=1)
+    save_scores(assignment=assignment, actor=assignment.assessor, entries=entries, visit_date=visited)
+    submit_scores(assignment=assignment, actor=assignment.assessor)
+
+
+def test_reopening_withdraws_the_reconciliations_so_the_new_scores_count(evaluation, moderated_case):
+    case = moderated_case({"1.1": [30, 20, 25], "1.2": [20, 20, 20], "2": [45, 45, 45]})
+    lead = evaluation.assessors[0]
+    reconcile(case=case, indicator=Indicator.objects.get(code="1.1"), points="25", comment="协调", actor=lead)
+    assignments = list(case.assignments.order_by("pk"))
+    for assignment in assignments:
+        reopen_scores(assignment=assignment, actor=lead, reason="章程条款须重新核实")
+    assert not Reconciliation.objects.filter(case=case).exists()
+    # The first reopening records what it withdrew; the others find nothing left to withdraw.
+    assert list(ScoreReopening.objects.order_by("pk").values_list("reason", flat=True)) == [
+        "章程条款须重新核实\n同时撤销以下指标的协调得分：1.1（25分）。",
+        "章程条款须重新核实",
+        "章程条款须重新核实",
+    ]
+    for assignment in assignments:
+        rescore(assignment, {"1.1": "30", "1.2": "20", "2": "45"})
+    complete_scoring(case, lead)
+    moderate(case, lead)
+    # Everyone now gives 1.1 full marks: 30 + 20 + 45, not the withdrawn 25.
+    assert totals_of(case) == (D("95.0"), Grade.A5)
+
+
+def test_after_a_reopening_a_remaining_disagreement_is_flagged_again(evaluation, moderated_case):
+    case = moderated_case({"1.1": [30, 20, 25], "1.2": [20, 20, 20], "2": [45, 45, 45]})
+    lead = evaluation.assessors[0]
+    chapter = Indicator.objects.get(code="1.1")
+    reconcile(case=case, indicator=chapter, points="25", comment="协调", actor=lead)
+    low = case.assignments.get(assessor=evaluation.assessors[1])
+    reopen_scores(assignment=low, actor=lead, reason="党建一项须补充材料")
+    rescore(low, {"1.1": "20", "1.2": "20", "2": "45"})  # the 1.1 disagreement stays
+    complete_scoring(case, lead)
+    with pytest.raises(ValidationError, match=r"：1\.1。"):
+        moderate(case, lead)
+    reconcile(case=case, indicator=chapter, points="26", comment="再次协调", actor=lead)
+    moderate(case, lead)
+    assert totals_of(case) == (D("91.0"), Grade.A5)

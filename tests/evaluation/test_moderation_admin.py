@@ -88,8 +88,11 @@ def test_a_refused_reconciliation_keeps_what_was_typed(client, evaluation, case)
 def test_reconcile_posts_that_name_no_indicator_of_the_case_are_refused_gently(client, evaluation, case):
     client.force_login(evaluation.assessors[0])
     url = reverse("evaluation_moderation:case", args=[case.pk])
-    for typed in ("", "abc", "999999"):
-        assert client.post(url, {"indicator": typed}).status_code == 302
+    # "²" passes str.isdigit() but not int(); "١٢" is int() 12 but no id typed in ASCII.
+    for typed in ("", "abc", "999999", "²", "١٢", "9" * 30):
+        response = client.post(url, {"indicator": typed})
+        assert response.status_code == 302, typed
+        assert "请选择要协调的指标" in [str(message) for message in response.wsgi_request._messages][-1]
     assert not Reconciliation.objects.exists()
 
 

@@ -17,6 +17,7 @@ from evaluation.models import Appeal, AppealAttachment, Campaign, CaseEvent, Not
 from evaluation.services import cases, committee
 from evaluation.services.notices import (
     MAX_ATTACHMENTS,
+    check_notice_start,
     decide_appeal,
     finalize_campaign,
     lodge_appeal,
@@ -108,6 +109,22 @@ def test_the_notice_length_is_the_campaigns(evaluation, decided):
         campaign=evaluation.campaign, actor=evaluation.officer, starts_on=datetime.date(2026, 12, 1)
     )
     assert notice.ends_on == datetime.date(2026, 12, 10)
+
+
+def test_a_notice_starts_at_most_a_year_ahead(evaluation, decided):
+    # A year is 365 or 366 days: 367 days ahead is always too far, 365 always within it.
+    for starts_on in (datetime.date(9999, 12, 31), today() + 367 * DAY):
+        with pytest.raises(ValidationError, match="公示开始日期不能晚于"):
+            publish_notice(campaign=evaluation.campaign, actor=evaluation.officer, starts_on=starts_on)
+    assert not Notice.objects.exists() and refresh(decided).state == CaseState.DECIDED
+    notice = publish_notice(campaign=evaluation.campaign, actor=evaluation.officer, starts_on=today() + 365 * DAY)
+    assert notice.starts_on == today() + 365 * DAY
+
+
+def test_a_year_ahead_of_29_february_is_28_february():
+    check_notice_start(datetime.date(2029, 2, 28), datetime.date(2028, 2, 29))
+    with pytest.raises(ValidationError, match="不能晚于2029-02-28"):
+        check_notice_start(datetime.date(2029, 3, 1), datetime.date(2028, 2, 29))
 
 
 def test_only_an_officer_of_the_campaign_publishes(evaluation, decided, tree, make_officer):
@@ -528,6 +545,9 @@ def test_an_officer_publishes_the_notice_in_the_back_office(client, evaluation, 
     assert evaluation.organization.name in client.get(publish).content.decode()
     response = client.post(publish, {"starts_on": (today() - DAY).isoformat()})
     assert "公示开始日期不能早于今天" in response.content.decode()
+    response = client.post(publish, {"starts_on": "9999-12-31"})
+    assert response.status_code == 200 and "公示开始日期不能晚于" in response.content.decode()
+    assert 'value="9999-12-31"' in response.content.decode()
     assert not Notice.objects.exists()
     response = client.post(publish, {"starts_on": today().isoformat()})
     assert response.status_code == 302

@@ -2,13 +2,19 @@
 and assessors, committees of an authority and their members; managed by city and district
 officers, read by their own people only."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evaluation.enums import AgencyRole, CaseState
-from evaluation.models import Agency, AgencyMember, Assignment, Committee, CommitteeMember
+from evaluation.enums import AgencyRole, CaseState, Grade, Vote
+from evaluation.models import Agency, AgencyMember, Assignment, CaseVote, Committee, CommitteeMember
+from evaluation.services import committee as committee_service
+from evaluation.services.people import remove_committee_member
 from registry.access import held_roles
 from registry.enums import Role, UnitLevel
 from registry.services.units import add_unit
@@ -155,6 +161,53 @@ def test_a_committee_a_campaign_relies_on_stays(client, officer, evaluation):
     client.post(reverse("evaluation_committee_members:delete", args=[member.pk]))
     assert not CommitteeMember.objects.filter(pk=member.pk).exists()
     assert held_roles(type(member.user).objects.get(pk=member.user_id)) == []
+
+
+MEMBER_KEPT = "该委员已出席会议或参加表决，不能删除；会议记录须保持不变。"
+
+
+def test_a_member_who_attended_a_meeting_stays_and_the_meeting_keeps_its_quorum(client, officer, evaluation):
+    present = evaluation.members[:2]
+    meeting = committee_service.record_meeting(
+        campaign=evaluation.campaign, held_on=datetime.date(2026, 11, 2), attendees=present, actor=evaluation.officer
+    )
+    assert committee_service.has_quorum(meeting)
+    client.force_login(officer)
+    response = client.post(reverse("evaluation_committee_members:delete", args=[present[0].pk]))
+    assert response.status_code == 302
+    assert any(MEMBER_KEPT in str(message) for message in response.wsgi_request._messages)
+    assert CommitteeMember.objects.filter(pk=present[0].pk).exists()
+    assert list(meeting.attendees.order_by("pk")) == present and committee_service.has_quorum(meeting)
+    # The member who was absent has no part in the record and may go.
+    absent = evaluation.members[2]
+    client.post(reverse("evaluation_committee_members:delete", args=[absent.pk]))
+    assert not CommitteeMember.objects.filter(pk=absent.pk).exists()
+
+
+def test_a_member_who_voted_stays_without_an_error_page(client, officer, evaluation, make_case):
+    case = make_case(state=CaseState.MODERATED, total=Decimal(85), proposed_grade=Grade.A4)
+    meeting = committee_service.record_meeting(
+        campaign=evaluation.campaign,
+        held_on=datetime.date(2026, 11, 2),
+        attendees=evaluation.members,
+        actor=evaluation.officer,
+    )
+    committee_service.record_decision(
+        meeting=meeting,
+        case=case,
+        grade=Grade.A4,
+        votes={member: Vote.YES for member in evaluation.members},
+        actor=evaluation.officer,
+    )
+    voter = evaluation.members[0]
+    with pytest.raises(ValidationError, match=MEMBER_KEPT):
+        remove_committee_member(member=voter)
+    client.force_login(officer)
+    response = client.post(reverse("evaluation_committee_members:delete", args=[voter.pk]))
+    assert response.status_code == 302
+    assert any(MEMBER_KEPT in str(message) for message in response.wsgi_request._messages)
+    assert CaseVote.objects.filter(member=voter).count() == 1
+    assert [held.role for held in held_roles(voter.user)] == [Role.COMMITTEE_MEMBER]
 
 
 def test_the_people_lists_render_for_an_officer(client, officer, evaluation):

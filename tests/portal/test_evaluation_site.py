@@ -12,15 +12,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from evaluation.enums import CaseState
-from evaluation.models import Campaign, Case, EvidenceFile
+from evaluation.enums import CaseAction, CaseState, Grade
+from evaluation.models import Campaign, Case, CaseEvent, EvidenceFile, Notice
+from evaluation.selectors.cases import timeline_for_applicant
+from evaluation.services.notices import publish_notice
+from evaluation.services.scoring import reopen_scores
 from registry.services.roles import link_organization_account
 from tests.evaluation import conftest as evaluation_fixtures
+from tests.evaluation.test_moderation import score_case
 from tests.factories import UserFactory, create_org
 
 # The evaluation's shared fixtures, used here outside tests/evaluation.
 small_framework = evaluation_fixtures.small_framework
 evaluation = evaluation_fixtures.evaluation
+make_case = evaluation_fixtures.make_case
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200
@@ -217,3 +222,48 @@ def test_anonymous_visitors_are_sent_to_log_in(client, evaluation, open_campaign
 def test_an_account_without_an_organization_has_no_evaluation_area(client, evaluation):
     client.force_login(UserFactory(username="lonely"))
     assert client.get(reverse("account_evaluation")).status_code == 404
+
+
+def test_the_organization_reads_its_own_steps_reasons_and_the_assessors_steps_bare(client, evaluation, make_case):
+    case = score_case(make_case(state=CaseState.MODERATION), evaluation.assessors, {"1.1": [30, 20, 25]})
+    reopen_scores(
+        assignment=case.assignments.get(assessor=evaluation.assessors[1]),
+        actor=evaluation.assessors[0],
+        reason="李专家打分明显偏低",
+    )
+    client.force_login(evaluation.account)
+    page = client.get(reverse("account_evaluation_case", args=[case.pk])).content.decode()
+    assert "退回重新评分" in page and "李专家打分明显偏低" not in page
+
+
+def test_the_timeline_gives_reasons_of_the_organizations_and_the_public_steps_only(evaluation, make_case):
+    case = make_case(state=CaseState.FINAL)
+    for action in CaseAction.values:  # setup only: every kind of step, each with a reason
+        CaseEvent.objects.create(
+            case=case, action=action, from_state=CaseState.DRAFT, to_state=CaseState.FINAL, reason=f"{action}理由"
+        )
+    reasons = {step.action: step.reason for step in timeline_for_applicant(case)}
+    shown = ("submit", "withdraw", "confirm_eligible", "refuse", "publish", "finalize")
+    assert reasons == {
+        CaseAction(action).label: f"{action}理由" if action in shown else "" for action in CaseAction.values
+    }
+
+
+def test_the_grade_and_the_appeal_wait_for_the_notice_to_begin(client, evaluation, make_case):
+    case = make_case(state=CaseState.DECIDED, decided_grade=Grade.A4)
+    today = timezone.localdate()
+    publish_notice(campaign=evaluation.campaign, actor=evaluation.officer, starts_on=today + datetime.timedelta(3))
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_NOTICE  # publishing ahead moves the case at once
+    client.force_login(evaluation.account)
+    shown = f"<strong>{Grade.A4}</strong>"  # as the pages set it (a bare "4A" may be in a token)
+    case_url = reverse("account_evaluation_case", args=[case.pk])
+    appeal_url = reverse("account_evaluation_appeal", args=[case.pk])
+    page = client.get(case_url).content.decode()
+    assert "审定等级" not in page and appeal_url not in page and shown not in page
+    page = client.get(appeal_url).content.decode()
+    assert "审定等级" not in page and shown not in page and "公示期内可以提出复核申请" in page
+    Notice.objects.update(starts_on=today, ends_on=today + datetime.timedelta(6))
+    page = client.get(case_url).content.decode()
+    assert "审定等级" in page and appeal_url in page and shown in page
+    assert shown in client.get(appeal_url).content.decode()
