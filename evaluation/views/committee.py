@@ -21,6 +21,7 @@ from ..selectors.cases import cases_for_user
 from ..selectors.committee import committee_campaigns_for_user, decisions_with_counts, meetings_for_user
 from ..selectors.people import person_name
 from ..services.committee import has_quorum, quorum_needed, record_decision, record_meeting, yes_votes_needed
+from ..services.moderation import decidable_grades
 from .moderation import ShownToViewSet
 
 CASES_PER_PAGE = 50
@@ -133,9 +134,10 @@ class MeetingView(View):
 class DecisionForm(forms.Form):
     grade = forms.ChoiceField(label=gettext_lazy("表决等级"), required=False)
 
-    def __init__(self, *args, attendees, **kwargs):
+    def __init__(self, *args, attendees, grades: list[str], **kwargs):
+        """`grades`: what may be decided, best first ("" for no grade)."""
         super().__init__(*args, **kwargs)
-        self.fields["grade"].choices = [("", _("不予评定等级")), *Grade.choices]
+        self.fields["grade"].choices = [(grade, Grade(grade).label if grade else _("不予评定等级")) for grade in grades]
         self.attendees = attendees
         for member in attendees:
             self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
@@ -176,10 +178,16 @@ class DecisionView(View):
         return TemplateResponse(self.request, self.template_name, context)
 
     def get(self, request, pk, case_pk):
-        return self.render(DecisionForm(attendees=self.attendees, initial={"grade": self.case.proposed_grade}))
+        return self.render(
+            DecisionForm(
+                attendees=self.attendees,
+                grades=decidable_grades(self.case),
+                initial={"grade": self.case.proposed_grade},
+            )
+        )
 
     def post(self, request, pk, case_pk):
-        form = DecisionForm(request.POST, attendees=self.attendees)
+        form = DecisionForm(request.POST, attendees=self.attendees, grades=decidable_grades(self.case))
         if not form.is_valid():
             return self.render(form)
         try:

@@ -246,6 +246,7 @@ class AppealDecisionView(View):
             meetings_for_user(request.user).filter(campaign_id=self.appeal.case.campaign_id), pk=kwargs["meeting_pk"]
         )
         self.attendees = list(self.meeting.attendees.select_related("user").order_by("pk"))
+        self.grades = [band.grade for band in self.appeal.case.framework.bands.all()]
 
     def render(self, form):
         context = {
@@ -260,10 +261,10 @@ class AppealDecisionView(View):
         return TemplateResponse(self.request, self.template_name, context)
 
     def get(self, request, pk, meeting_pk):
-        return self.render(AppealDecisionForm(attendees=self.attendees))
+        return self.render(AppealDecisionForm(attendees=self.attendees, grades=self.grades))
 
     def post(self, request, pk, meeting_pk):
-        form = AppealDecisionForm(request.POST, attendees=self.attendees)
+        form = AppealDecisionForm(request.POST, attendees=self.attendees, grades=self.grades)
         if not form.is_valid():
             return self.render(form)
         try:

@@ -106,11 +106,11 @@ def test_every_attendee_vote_is_required_and_typing_is_kept(client, evaluation, 
     client.force_login(evaluation.officer)
     response = client.post(
         reverse("evaluation_meetings:decide", args=[meeting.pk, moderated.pk]),
-        {"grade": Grade.A5, f"vote_{first.pk}": Vote.YES},
+        {"grade": Grade.A3, f"vote_{first.pk}": Vote.YES},
     )
     html = response.content.decode()
     assert "请记录member1的表决意见" in html
-    assert '<option value="5A" selected>' in html
+    assert '<option value="3A" selected>' in html
     assert not CaseDecision.objects.exists()
 
 
@@ -137,3 +137,11 @@ def test_the_menu_shows_meetings_to_members_and_officers_only(client, evaluation
     ):
         client.force_login(user)
         assert (index in client.get(reverse("wagtailadmin_home")).content.decode()) is shown, user
+
+
+def test_the_decision_form_offers_only_grades_the_case_may_get(client, evaluation, moderated):
+    meeting = meeting_of(evaluation, evaluation.members)
+    client.force_login(evaluation.officer)
+    form = client.get(reverse("evaluation_meetings:decide", args=[meeting.pk, moderated.pk])).context["form"]
+    # Proposed 4A: the committee may lower it to 3A or no grade, never raise it to 5A.
+    assert [value for value, _label in form.fields["grade"].choices] == ["4A", "3A", ""]
