@@ -12,8 +12,9 @@ run: setup migrate demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# `make test` also needs the browser of the end-to-end tests (tests/e2e); `make run` does not.
-test: EXTRA_SYSTEM_PACKAGES := chromium
+# `make test` also needs the browser of the end-to-end tests (tests/e2e) and the tools that read
+# certificates back (pdffonts, pdftoppm, zbarimg); `make run` does not.
+test: EXTRA_SYSTEM_PACKAGES := chromium poppler-utils zbar-tools
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)

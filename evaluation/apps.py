@@ -10,10 +10,15 @@ class EvaluationConfig(AppConfig):
     def ready(self):
         from registry.access import register_role_provider
         from registry.selectors.directory import register_directory_facet
+        from registry.signals import organization_status_changed
 
         from .selectors.directory import GRADE_FACET, PURCHASE_FACET
         from .selectors.people import evaluation_roles
+        from .services.certificates import revoke_when_organization_ends
 
         register_role_provider(evaluation_roles)
         register_directory_facet(GRADE_FACET)
         register_directory_facet(PURCHASE_FACET)
+        organization_status_changed.connect(
+            revoke_when_organization_ends, dispatch_uid="evaluation-revoke-certificates"
+        )

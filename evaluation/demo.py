@@ -59,7 +59,18 @@ from .models import (
 from .selectors.assessments import scored_leaves
 from .selectors.grades import grades_in_force
 from .selectors.statistics import RATED_KINDS, RATED_STATUSES
-from .services import applying, assignment, cases, eligibility, grades, grading, moderation, notices, scoring
+from .services import (
+    applying,
+    assignment,
+    cases,
+    certificates,
+    eligibility,
+    grades,
+    grading,
+    moderation,
+    notices,
+    scoring,
+)
 from .services.campaigns import CAMPAIGN_FIELDS, create_campaign
 from .services.committee import passes, record_meeting
 from .services.frameworks import import_framework_file
@@ -877,6 +888,13 @@ def create_demo_evaluations(
         staff=staff,
         framework=qingdao,
     )
+    # The finished campaign's certificates, issued on the day of the award (none on a second run).
+    finished = Campaign.objects.get(authority=district, year=FINISHED_YEAR)
+    certified = sum(
+        certificates.issue_certificate(grade_record=grade, actor=staff.officer, on=grade.awarded_on, render_pdf=False)
+        is not None
+        for grade in certificates.certificates_to_issue(finished)
+    )
     current_cases, accounts = _current_campaign(
         rng=demo_random(seed, "evaluation-current"),
         today=today,
@@ -891,4 +909,5 @@ def create_demo_evaluations(
         "evaluation_users": staff.created + accounts,
         "evaluation_cases": finished_cases + current_cases,
         "evaluation_grades": awarded,
+        "evaluation_certificates": certified,
     }

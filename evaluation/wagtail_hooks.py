@@ -6,9 +6,33 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
-from .views import assignment, campaigns, cases, committee, frameworks, grades, moderation, notices, people, scoring
+from .views import (
+    assignment,
+    campaigns,
+    cases,
+    certificates,
+    committee,
+    frameworks,
+    grades,
+    moderation,
+    notices,
+    people,
+    scoring,
+)
 
-VIEW_MODULES = (campaigns, frameworks, people, cases, assignment, scoring, moderation, committee, notices, grades)
+VIEW_MODULES = (
+    campaigns,
+    frameworks,
+    people,
+    cases,
+    assignment,
+    scoring,
+    moderation,
+    committee,
+    notices,
+    grades,
+    certificates,
+)
 
 
 class EvaluationGroup(ViewSetGroup):

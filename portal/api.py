@@ -15,6 +15,8 @@ from evaluation.enums import Grade
 from evaluation.selectors.directory import PURCHASE_ELIGIBLE
 from evaluation.selectors.grades import current_grade
 from evaluation.selectors.statistics import EVALUATION_RATE_TARGET, evaluation_rate, grade_distribution
+from evaluation.selectors.verification import certificate_by_code, organization_certificates
+from evaluation.services.certificates import CertificateState, certificate_status, verify_url
 from federation.selectors import public_federations
 from registry.enums import Category, FieldOfActivity, OrganizationKind
 from registry.selectors.directory import (
@@ -88,9 +90,60 @@ class GradeOut(Schema):
     valid_until: datetime.date
 
 
+CertificateStatusCode = Literal[tuple(CertificateState.values)]
+
+
+class CertificateOut(Schema):
+    number: str = Field(description="The certificate number, e.g. 市南社评字〔2026〕第003号.")
+    code: str = Field(description="The verification code (in the QR code's address).")
+    grade: GradeCode
+    valid_from: datetime.date
+    valid_until: datetime.date
+    status: CertificateStatusCode = Field(
+        description="`revoked` once the issuer revoked it, else `expired` after `valid_until`, else `valid`."
+    )
+    verify_url: str = Field(description="The public verification page (the QR code's target).")
+
+
+class CertificateDetailOut(Schema):
+    """A certificate as printed, its status and whether its signature checks."""
+
+    status: CertificateStatusCode = Field(
+        description="`revoked` once the issuer revoked it, else `expired` after `valid_until`, else `valid`."
+    )
+    signature_ok: bool = Field(
+        description="Whether the issuer's Ed25519 signature matches the stored facts; false means the record was "
+        "altered and must not be trusted, whatever `status` says."
+    )
+    number: str
+    code: str
+    organization_name: str
+    identifier: str = Field(description="The unified social credit code, or the filing number of a community group.")
+    grade: GradeCode
+    valid_from: datetime.date
+    valid_until: datetime.date
+    committee_name: str
+    bureau_name: str
+    issued_on: datetime.date
+    key_id: str = Field(description="Fingerprint of the public key that signed it (see /verify/public-key.pem).")
+    revoked_on: datetime.date | None
+    revocation_reason: str | None
+    replaced_by: str | None = Field(description="The number of the certificate that replaced this one, if any.")
+    verify_url: str
+
+
+class NotFoundOut(Schema):
+    """What a 404 carries (django-ninja's error body)."""
+
+    detail: str
+
+
 class OrganizationDetailOut(OrganizationOut):
     grade: GradeOut | None = Field(
         description="The evaluation grade in force today (the latest awarded if several are); null when none is."
+    )
+    certificates: list[CertificateOut] = Field(
+        description="Every evaluation certificate issued to the organization (valid, expired or revoked), newest first."
     )
 
 
@@ -198,7 +251,56 @@ def get_organization(request, identifier: str):
     organization = public_organization(identifier)
     if organization is None:
         raise HttpError(404, _("未找到该组织。"))
-    return {**public_record(organization), "grade": current_grade(organization, timezone.localdate())}
+    today = timezone.localdate()
+    certificates = [
+        {
+            "number": certificate.number,
+            "code": certificate.code,
+            "grade": certificate.grade,
+            "valid_from": certificate.valid_from,
+            "valid_until": certificate.valid_until,
+            "status": certificate_status(certificate, today).state,
+            "verify_url": verify_url(certificate),
+        }
+        for certificate in organization_certificates(organization)
+    ]
+    return {**public_record(organization), "grade": current_grade(organization, today), "certificates": certificates}
+
+
+@api.get(
+    "/certificates/{code}",
+    response={200: CertificateDetailOut, 404: NotFoundOut},
+    summary="Verify one evaluation certificate by its verification code",
+)
+def get_certificate(request, code: str):
+    certificate = certificate_by_code(code)
+    if certificate is None:
+        raise HttpError(404, _("未找到该证书。"))
+    status = certificate_status(certificate)
+    return {
+        "status": status.state,
+        "signature_ok": status.signature_ok,
+        **{
+            field: getattr(certificate, field)
+            for field in (
+                "number",
+                "code",
+                "organization_name",
+                "identifier",
+                "grade",
+                "valid_from",
+                "valid_until",
+                "committee_name",
+                "bureau_name",
+                "issued_on",
+                "key_id",
+                "revoked_on",
+            )
+        },
+        "revocation_reason": certificate.revocation_reason or None,
+        "replaced_by": certificate.replaced_by.number if certificate.replaced_by else None,
+        "verify_url": verify_url(certificate),
+    }
 
 
 def _rates(rates: dict) -> tuple[dict, dict]:

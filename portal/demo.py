@@ -194,7 +194,8 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
             f"联合会 {federations} 个（新入会组织 {members} 个）、评估机构和评估委员会 {bodies} 个、用户 {users} 个，"
             f"进行中的申请和信用记录 {workflows} 条，评估指标体系 {evaluations['evaluation_frameworks']} 个、"
             f"评估人员和申请组织账号 {evaluations['evaluation_users']} 个、"
-            f"评估申请 {evaluations['evaluation_cases']} 件（授予等级 {evaluations['evaluation_grades']} 个），"
+            f"评估申请 {evaluations['evaluation_cases']} 件（授予等级 {evaluations['evaluation_grades']} 个、"
+            f"证书 {evaluations['evaluation_certificates']} 张），"
             f"用时 {time.monotonic() - started:.1f} 秒。\n"
         )
     return created

@@ -11,6 +11,7 @@ from .views import account, annual_reports, applications, deadlines, materials, 
 from .views import evaluation as evaluation_cases
 from .views import notices as evaluation_notices
 from .views.text_size import set_text_size
+from .views.verify import certificate_json, public_key, verify_certificate, verify_index
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -101,6 +102,7 @@ urlpatterns += i18n_patterns(
     ),
     path("account/evaluation/cases/<int:pk>/act/", evaluation_cases.evaluation_act, name="account_evaluation_act"),
     path("evidence/<int:pk>/", materials.download_evidence, name="evidence_download"),
+    path("certificates/<int:pk>/pdf/", materials.download_certificate, name="certificate_download"),
     path("evaluation/notices/", evaluation_notices.notice_list, name="evaluation_notices"),
     path("evaluation/notices/<int:pk>/", evaluation_notices.notice_detail, name="evaluation_notice"),
     path(
@@ -113,6 +115,11 @@ urlpatterns += i18n_patterns(
         materials.download_appeal_attachment,
         name="appeal_attachment_download",
     ),
+    # /verify/<code>/ is printed as a QR code on every certificate: keep the address stable.
+    path("verify/", verify_index, name="verify"),
+    path("verify/public-key.pem", public_key, name="verify_public_key"),
+    path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
+    path("verify/<str:code>/certificate.json", certificate_json, name="verify_certificate_json"),
     path("", include(wagtail_urls)),
     # Filing numbers (市南备字〔2026〕第0001号) hold brackets that Wagtail's page pattern (\w and -)
     # refuses; this serves such addresses through the same Wagtail routing, after it.

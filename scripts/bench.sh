@@ -13,11 +13,15 @@ export PGOPTIONS="--client-min-messages=warning"  # no NOTICE when the database 
 run_benchmarks() {
   $PY manage.py migrate --noinput -v0
   $PY manage.py benchmark_campaign_totals
+  $PY manage.py benchmark_certificates
 }
 
 echo "=== SQLite ==="
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The certificate benchmark writes PDFs (and deletes them) and signs with a key made for the
+# run: both in the run's own directory.
+export PRIVATE_MEDIA_ROOT="$work/private" CERTIFICATE_SIGNING_KEY_FILE="$work/signing-key.pem"
 DATABASE_URL="sqlite:///$work/bench.sqlite3" run_benchmarks
 
 if pg_isready -d "$BENCH_PG_SERVER/postgres" -q 2>/dev/null; then

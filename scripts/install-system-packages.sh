@@ -7,6 +7,8 @@
 #   python3-venv         `python3 -m venv` on a bare Debian
 # and the extra packages a Makefile target passes as arguments:
 #   chromium             (make test) the browser of the end-to-end tests in tests/e2e
+#   poppler-utils        (make test) pdffonts, pdfinfo, pdftoppm: the certificate tests read the PDF back
+#   zbar-tools           (make test) zbarimg: the certificate tests decode the printed QR code
 #   gettext              (make messages) xgettext/msgmerge/msgfmt for makemessages and compilemessages
 set -euo pipefail
 

@@ -21,7 +21,7 @@ from registry.models import AdministrativePenalty, AnnualReport, CreditListing
 from ..enums import Grade, GradeChangeKind, GradeStatus, ReviewCause, grade_rank
 from ..models import Case, GradeChange, GradeReviewFlag, OrganizationGrade
 from ..selectors.grades import grades_in_force
-from . import cases, grading
+from . import cases, certificates, grading
 
 RETURN_DAYS = 15
 
@@ -210,7 +210,8 @@ def downgrade_grade(*, grade: OrganizationGrade, to_grade: str, reason: str, act
     """A district officer lowers a grade in force, with a reason; open review flags are resolved
     with it, and the certificate and plaque are due back within `RETURN_DAYS` days.
 
-    Seam for certificates (next issue): the certificate of the old grade must be revoked here.
+    The certificate of the old grade is revoked; if the new grade still reaches the campaign's
+    threshold, a new certificate with a new number replaces it.
     """
     grade = _locked(grade)
     reason = _check_may_change(grade, actor, reason, on)
@@ -223,6 +224,12 @@ def downgrade_grade(*, grade: OrganizationGrade, to_grade: str, reason: str, act
     )
     grade.grade = to_grade
     grade.save(update_fields=["grade"])
+    certificates.reissue_after_regrading(
+        grade,
+        reason=certificates.downgrade_reason(from_grade=change.from_grade, to_grade=to_grade, reason=reason),
+        on=on,
+        actor=actor,
+    )
     return change
 
 
@@ -231,13 +238,14 @@ def cancel_grade(*, grade: OrganizationGrade, reason: str, actor, on: datetime.d
     """A district officer cancels a grade, with a reason; as for a downgrade, open review flags
     are resolved and the return of the certificate and plaque is tracked.
 
-    Seam for certificates (next issue): the grade's certificate must be revoked here.
+    The grade's certificate is revoked.
     """
     grade = _locked(grade)
     reason = _check_may_change(grade, actor, reason, on)
     change = _record_change(grade=grade, kind=GradeChangeKind.CANCEL, to_grade="", reason=reason, actor=actor, on=on)
     grade.status = GradeStatus.CANCELLED
     grade.save(update_fields=["status"])
+    certificates.revoke_certificates(grade_record=grade, reason=certificates.cancellation_reason(reason), on=on)
     return change
 
 

@@ -166,3 +166,18 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "
 # Days after an annual report's due date (31 May) before a missing report puts the organization on
 # the abnormal list; DESIGN.md asks for a grace period without fixing its length.
 REGISTRY_ANNUAL_REPORT_GRACE_DAYS = env.int("REGISTRY_ANNUAL_REPORT_GRACE_DAYS", default=30)
+
+# Certificates (docs/certificates.md). The issuer's Ed25519 signing key: the PEM text in
+# CERTIFICATE_SIGNING_KEY, or else the file CERTIFICATE_SIGNING_KEY_FILE (outside git); the
+# embedded default generates that file on first use, production requires one of the two.
+CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_SIGNING_KEY_FILE = env.path(
+    "CERTIFICATE_SIGNING_KEY_FILE", default=BASE_DIR / "var" / "keys" / "certificate-signing-key.pem"
+)
+CERTIFICATE_SIGNING_KEY_GENERATE = True
+# The words before the year in certificate numbers (市南社评字〔2026〕第003号), and other bureaus' own
+# words by their division code ("370200=青社评字"); numbers run per prefix and year.
+CERTIFICATE_NUMBER_PREFIX = env.str("CERTIFICATE_NUMBER_PREFIX", default="市南社评字")
+CERTIFICATE_NUMBER_PREFIXES = env.dict("CERTIFICATE_NUMBER_PREFIXES", default={})
+# The public site's address, printed (as a QR code) on certificates for their verification page.
+PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")

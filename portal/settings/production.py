@@ -1,5 +1,7 @@
 """Deployment settings: refuse to start unless the essentials come from the environment."""
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -8,6 +10,18 @@ from .base import env
 for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
     if not env.str(required, default=""):
         raise ImproperlyConfigured(f"Production settings need the environment variable {required}.")
+# Certificates are signed with the bureau's one key and point to the public site: never make up a
+# new key (old certificates would stop verifying) or print a local address.
+if not env.str("CERTIFICATE_SIGNING_KEY", default="") and not (
+    env.str("CERTIFICATE_SIGNING_KEY_FILE", default="") and Path(str(CERTIFICATE_SIGNING_KEY_FILE)).is_file()  # noqa: F405
+):
+    raise ImproperlyConfigured(
+        "Production settings need CERTIFICATE_SIGNING_KEY, or CERTIFICATE_SIGNING_KEY_FILE naming an existing key "
+        "file (docs/certificates.md)."
+    )
+if not env.str("PORTAL_PUBLIC_URL", default=""):
+    raise ImproperlyConfigured("Production settings need the environment variable PORTAL_PUBLIC_URL.")
+CERTIFICATE_SIGNING_KEY_GENERATE = False
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

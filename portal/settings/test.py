@@ -1,6 +1,7 @@
 """Settings for the test suite: the same as dev, with fast hashing and no outside effects."""
 
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import env
@@ -14,3 +15,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="portal-test
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 REGISTRY_IMPORT_DIR = tempfile.mkdtemp(prefix="portal-test-imports-")
 PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-private-")
+# A signing key for tests, never the developer's: generated on first use, and the same for the
+# commands a test runs in a subprocess.
+CERTIFICATE_SIGNING_KEY_FILE = env.path(
+    "CERTIFICATE_SIGNING_KEY_FILE",
+    default=Path(tempfile.gettempdir()) / "portal-test-keys" / "certificate-signing-key.pem",
+)

@@ -6,18 +6,25 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from evaluation.selectors.cases import evidence_files_for_user
+from evaluation.selectors.certificate_access import certificates_for_user
 from evaluation.selectors.notices import appeal_attachments_for_user
+from evaluation.services.certificate_pdf import pdf_file
 from registry.selectors.applications import materials_for_user
 from registry.selectors.supervision import supervision_attachments_for_user
 
 
-def _serve(private_file) -> FileResponse:
+def _serve(private_file, *, file=None, filename=None, content_type=None) -> FileResponse:
+    """A private file as a download: an uploaded file's record, or (`file`, `filename`,
+    `content_type`) for a file the portal made itself, such as a certificate."""
     try:
-        handle = private_file.file.open("rb")
-    except FileNotFoundError:
+        handle = (file or private_file.file).open("rb")
+    except (FileNotFoundError, ValueError):  # ValueError: a file field without a file
         raise Http404 from None
     response = FileResponse(
-        handle, as_attachment=True, filename=private_file.original_name, content_type=private_file.content_type
+        handle,
+        as_attachment=True,
+        filename=filename or private_file.original_name,
+        content_type=content_type or private_file.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -41,3 +48,12 @@ def download_appeal_attachment(request, pk):
 @login_required
 def download_evidence(request, pk):
     return _serve(get_object_or_404(evidence_files_for_user(request.user), pk=pk))
+
+
+@login_required
+def download_certificate(request, pk):
+    """A certificate's PDF, for its organization's accounts and its campaign's officers."""
+    certificate = get_object_or_404(certificates_for_user(request.user), pk=pk)
+    return _serve(
+        None, file=pdf_file(certificate), filename=f"{certificate.number}.pdf", content_type="application/pdf"
+    )

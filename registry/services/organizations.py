@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ..models import ActivityField, AdministrativeUnit, Organization, OrganizationChange
 from ..search import build_search_document, name_sort_key
 from ..selectors.organizations import manageable_organizations_for_user
+from ..signals import organization_status_changed
 from ..validators import mask_resident_id
 
 # Registered facts whose changes are recorded. Private ones are recorded without being public,
@@ -139,11 +140,12 @@ def update_organization(
     """Change registered facts and record each changed field (who, when, old, new).
 
     The row is locked and re-read, so the history compares against what is really stored even
-    when the caller's instance was already modified (as a bound ModelForm does).
+    when the caller's instance was already modified (as a bound ModelForm does). A change of
+    status is announced with `registry.signals.organization_status_changed`.
     """
     current = Organization.objects.select_for_update().get(pk=organization.pk)
     _check_actor_may_manage(actor, current)
-    before = _snapshot(current)
+    before, previous_status = _snapshot(current), current.status
     for field, value in data.items():
         setattr(current, field, value)
     current.full_clean()
@@ -153,4 +155,13 @@ def update_organization(
         current.activity_fields.set(activity_fields)
     _check_actor_may_manage(actor, current)
     changes = _record_changes(current, before, _snapshot(current), actor=actor, source=source)
+    if current.status != previous_status:
+        organization_status_changed.send(
+            sender=Organization,
+            organization=current,
+            old_status=previous_status,
+            new_status=current.status,
+            actor=actor,
+            source=source,
+        )
     return current, changes

@@ -102,6 +102,8 @@ def _server_environment(database_url: str, workdir: Path) -> dict[str, str]:
         "DEBUG": "true",  # runserver serves the static files
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "MEDIA_ROOT": str(workdir / "media"),
+        "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
+        "CERTIFICATE_SIGNING_KEY_FILE": str(workdir / "keys" / "certificate-signing-key.pem"),
         "REGISTRY_IMPORT_DIR": str(workdir / "imports"),
         # E-mails land as files the tests can read (e.g. the sign-up verification link).
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",

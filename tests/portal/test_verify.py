@@ -1,0 +1,300 @@
+"""Certificate verification on the public site and in the API (issue 6 item 4): the /verify/
+pages, the search, the published public key, /api/v1/certificates/<code> and the organization's
+`certificates`."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from evaluation import signing
+from evaluation.enums import Grade
+from evaluation.models import Certificate
+from evaluation.services.certificates import canonical_json, issue_certificate
+from evaluation.services.grades import downgrade_grade
+from registry.enums import OrganizationStatus
+from registry.services.organizations import update_organization
+from tests.factories import create_org
+
+pytest_plugins = ["tests.evaluation.certificate_fixtures"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_key")]
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+# Private facts of the organization that must never show on a certificate's pages.
+PRIVATE = {
+    "legal_representative": "王建国",
+    "legal_representative_id_number": "11010519491231002X",
+    "legal_representative_phone": "13912345678",
+}
+
+
+@pytest.fixture
+def certificate(evaluation, graded):
+    update_organization(organization=evaluation.organization, actor=None, data=PRIVATE, source="测试")
+    return issue_certificate(grade_record=graded)
+
+
+def verdict(html: str) -> str:
+    """The state the page announces (data-state of its verdict)."""
+    marker = 'id="verdict" data-state="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def assert_no_personal_data(text: str):
+    for value in PRIVATE.values():
+        assert value not in text
+
+
+# --- /verify/<code>/ ---------------------------------------------------------------------------------
+
+
+def test_the_qr_address_shows_a_valid_certificate_with_its_facts(client, certificate):
+    response = client.get(f"/verify/{certificate.code}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert verdict(html) == "valid"
+    for fact in (
+        certificate.number,
+        "市南区老年书画研究会",
+        certificate.identifier,
+        "4A",
+        certificate.valid_until.isoformat(),
+        "市南区社会组织评估委员会",
+        "青岛市市南区民政局",
+        "核对无误",
+        certificate.key_id,
+    ):
+        assert fact in html
+    assert_no_personal_data(html)
+
+
+def test_codes_are_read_whatever_their_case_or_dashes(client, certificate):
+    code = certificate.code.lower()
+    response = client.get(f"/verify/{code[:8]}-{code[8:]}/")
+    assert verdict(response.content.decode()) == "valid"
+
+
+def test_a_revoked_certificate_shows_date_reason_and_its_replacement(client, evaluation, certificate):
+    downgrade_grade(
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="年度检查不合格", actor=evaluation.officer, on=TODAY
+    )
+    certificate.refresh_from_db()
+    html = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert verdict(html) == "revoked"
+    assert f"该证书已于{TODAY.isoformat()}撤销" in html
+    assert "评估等级由4A降为3A：年度检查不合格" in html
+    assert f'href="/verify/{certificate.replaced_by.code}/"' in html
+    assert verdict(client.get(f"/verify/{certificate.replaced_by.code}/").content.decode()) == "valid"
+
+
+def test_a_deregistered_organizations_certificate_shows_revoked(client, evaluation, certificate):
+    update_organization(
+        organization=evaluation.organization,
+        actor=None,
+        data={"status": OrganizationStatus.DEREGISTERED},
+        source="注销登记",
+    )
+    html = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert verdict(html) == "revoked" and "该组织已注销登记。" in html
+
+
+def test_an_expired_certificate(client, grant, evaluation):
+    """Issued while its grade was in force; the grade's validity ended yesterday."""
+    grade = grant(evaluation.organization, Grade.A5, valid=(TODAY - 5 * 365 * DAY, TODAY - DAY))
+    certificate = issue_certificate(grade_record=grade, on=TODAY - 100 * DAY)
+    html = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert verdict(html) == "expired"
+    assert f"有效期已于{(TODAY - DAY).isoformat()}届满" in html
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("grade", Grade.A5), ("organization_name", "冒名协会"), ("valid_until", TODAY + 3650 * DAY), ("number", "伪造号")],
+)
+def test_a_record_changed_in_the_database_shows_invalid(client, certificate, field, value):
+    Certificate.objects.filter(pk=certificate.pk).update(**{field: value})
+    response = client.get(f"/verify/{certificate.code}/")
+    html = response.content.decode()
+    assert verdict(html) == "invalid"
+    assert "无效" in html and "不相符" in html
+    assert 'data-state="valid"' not in html
+
+
+def test_an_unknown_code_is_a_404_page_that_says_so(client, certificate):
+    response = client.get("/verify/ABCDEFGHJKMNPQRS/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert verdict(html) == "not_found"
+    assert "没有查验码为“ABCDEFGHJKMNPQRS”的证书" in html
+    assert client.get("/verify/ABCDEFGHJKMNPQRS/certificate.json").status_code == 404
+
+
+# --- /verify/ ----------------------------------------------------------------------------------------
+
+
+def test_the_index_publishes_the_public_key_and_explains_the_offline_check(client, certificate):
+    html = client.get("/verify/").content.decode()
+    assert signing.public_key_pem().strip() in html
+    assert signing.key_id() in html
+    assert 'href="/verify/public-key.pem"' in html
+    assert "离线查验" in html and "Ed25519" in html
+
+
+def test_the_public_key_downloads_as_pem(client, certificate):
+    response = client.get("/verify/public-key.pem")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-pem-file"
+    assert "attachment" in response["Content-Disposition"]
+    pem = response.content.decode()
+    assert pem == signing.public_key_pem()
+    assert signing.key_id_of(pem) == certificate.key_id
+
+
+def test_search_by_number_or_name_lists_certificates_with_their_status(
+    client, evaluation, certificate, grant, in_force
+):
+    other = create_org(street=evaluation.organization.street, name="湛山书画协会")
+    second = issue_certificate(grade_record=grant(other, Grade.A3, valid=in_force))
+    update_organization(organization=other, actor=None, data={"status": OrganizationStatus.DEREGISTERED}, source="注销")
+
+    by_number = client.get("/verify/", {"q": certificate.number}).content.decode()
+    assert f'href="/verify/{certificate.code}/"' in by_number and second.number not in by_number
+    typed = certificate.number.replace("〔", "[").replace("〕", "]")
+    assert f'href="/verify/{certificate.code}/"' in client.get("/verify/", {"q": typed}).content.decode()
+
+    by_name = client.get("/verify/", {"q": "书画"}).content.decode()
+    assert certificate.number in by_name and second.number in by_name
+    assert "有效" in by_name and f"已撤销（{TODAY.isoformat()}）" in by_name
+    assert_no_personal_data(by_name)
+
+
+def test_search_without_match_or_too_long_says_why(client, certificate):
+    assert "没有找到与“不存在的协会”相符的证书" in client.get("/verify/", {"q": "不存在的协会"}).content.decode()
+    response = client.get("/verify/", {"q": "书" * 101})
+    assert response.status_code == 200
+    assert "查询内容不能超过100个字符" in response.content.decode()
+
+
+def test_search_results_take_the_same_queries_for_one_or_three(client, evaluation, certificate, grant, in_force):
+    client.get("/verify/", {"q": "书画"})  # warm the per-process caches
+    with CaptureQueriesContext(connection) as one:
+        client.get("/verify/", {"q": "书画"})
+    for n in range(2):
+        other = create_org(street=evaluation.organization.street, name=f"湛山书画协会{n}")
+        issue_certificate(grade_record=grant(other, Grade.A3, valid=in_force))
+    with CaptureQueriesContext(connection) as three:
+        html = client.get("/verify/", {"q": "书画"}).content.decode()
+    # One link per certificate found, to its own page (the navigation links to /verify/ itself).
+    assert len(re.findall(r'href="/verify/[^"/]+/"', html)) == 3
+    assert len(three) == len(one)
+
+
+# --- The signed data for an offline check -----------------------------------------------------------
+
+
+def test_the_certificate_json_carries_data_signature_and_key(client, certificate):
+    response = client.get(f"/verify/{certificate.code}/certificate.json")
+    assert "attachment" in response["Content-Disposition"]
+    document = response.json()
+    assert document["data"]["number"] == certificate.number
+    assert document["data"]["format"] == "shinan-evaluation-certificate/1"
+    assert document["public_key"] == signing.public_key_pem()
+    assert signing.verify(canonical_json(document["data"]), document["signature"], document["public_key"])
+    assert_no_personal_data(response.content.decode())
+
+
+# --- The API ---------------------------------------------------------------------------------------------
+
+
+def test_api_certificate_gives_status_signature_and_printed_facts(client, certificate):
+    data = client.get(f"/api/v1/certificates/{certificate.code}").json()
+    assert data == {
+        "status": "valid",
+        "signature_ok": True,
+        "number": certificate.number,
+        "code": certificate.code,
+        "organization_name": "市南区老年书画研究会",
+        "identifier": certificate.identifier,
+        "grade": "4A",
+        "valid_from": certificate.valid_from.isoformat(),
+        "valid_until": certificate.valid_until.isoformat(),
+        "committee_name": "市南区社会组织评估委员会",
+        "bureau_name": "青岛市市南区民政局",
+        "issued_on": TODAY.isoformat(),
+        "key_id": signing.key_id(),
+        "revoked_on": None,
+        "revocation_reason": None,
+        "replaced_by": None,
+        "verify_url": f"https://shinan.example/verify/{certificate.code}/",
+    }
+
+
+def test_api_certificate_revoked_tampered_and_not_found(client, evaluation, certificate):
+    downgrade_grade(
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="复查", actor=evaluation.officer, on=TODAY
+    )
+    certificate.refresh_from_db()
+    data = client.get(f"/api/v1/certificates/{certificate.code}").json()
+    assert (data["status"], data["revoked_on"], data["replaced_by"]) == (
+        "revoked",
+        TODAY.isoformat(),
+        certificate.replaced_by.number,
+    )
+    assert data["revocation_reason"] == "评估等级由4A降为3A：复查"
+
+    Certificate.objects.filter(pk=certificate.replaced_by.pk).update(grade=Grade.A5)
+    data = client.get(f"/api/v1/certificates/{certificate.replaced_by.code}").json()
+    assert data["signature_ok"] is False and data["status"] == "valid"
+
+    response = client.get("/api/v1/certificates/NOPE")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到该证书。"}
+
+
+def test_api_organization_lists_its_certificates(client, evaluation, certificate):
+    downgrade_grade(
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="复查", actor=evaluation.officer, on=TODAY
+    )
+    certificate.refresh_from_db()
+    new = certificate.replaced_by
+    data = client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()
+    assert data["certificates"] == [
+        {
+            "number": new.number,
+            "code": new.code,
+            "grade": "3A",
+            "valid_from": new.valid_from.isoformat(),
+            "valid_until": new.valid_until.isoformat(),
+            "status": "valid",
+            "verify_url": f"https://shinan.example/verify/{new.code}/",
+        },
+        {
+            "number": certificate.number,
+            "code": certificate.code,
+            "grade": "4A",
+            "valid_from": certificate.valid_from.isoformat(),
+            "valid_until": certificate.valid_until.isoformat(),
+            "status": "revoked",
+            "verify_url": f"https://shinan.example/verify/{certificate.code}/",
+        },
+    ]
+    assert_no_personal_data(str(data["certificates"]))
+    other = create_org(street=evaluation.organization.street)
+    assert client.get(f"/api/v1/organizations/{other.uscc}").json()["certificates"] == []
+
+
+def test_openapi_describes_the_certificate_endpoint_and_field(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/certificates/{code}"]["get"]
+    assert set(operation["responses"]) == {"200", "404"}
+    components = schema["components"]["schemas"]
+    assert set(components["CertificateDetailOut"]["required"]) >= {"status", "signature_ok", "number", "verify_url"}
+    listed = components["CertificateOut"]["properties"]
+    assert set(listed) == {"number", "code", "grade", "valid_from", "valid_until", "status", "verify_url"}
+    assert listed["status"]["enum"] == ["valid", "expired", "revoked"]
+    assert "certificates" in components["OrganizationDetailOut"]["required"]
