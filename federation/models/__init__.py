@@ -1,0 +1,14 @@
+from .federations import Federation, FederationStaff, Membership
+from .hub import CouncilSeat, FederationReport
+from .incubation import Incubation, IncubationService, SupportCentre
+
+__all__ = [
+    "CouncilSeat",
+    "Federation",
+    "FederationReport",
+    "FederationStaff",
+    "Incubation",
+    "IncubationService",
+    "Membership",
+    "SupportCentre",
+]
