@@ -275,7 +275,7 @@ class ChangeChoiceForm(StepForm):
                 _("%(label)s（现为：%(value)s）")
                 % {
                     "label": Organization._meta.get_field(name).verbose_name,
-                    "value": fact_display(name, fact_value(self.organization, name)),
+                    "value": fact_display(name, fact_value(self.organization, name), for_applicant=True),
                 },
             )
             for name in self._changeable
@@ -295,6 +295,10 @@ class ChangeChoiceForm(StepForm):
         return {name: self.draft.get(name, fact_value(self.organization, name)) for name in chosen}
 
     def dropped(self):
+        # A refused choice (moving on with nothing ticked) takes nothing back: the values typed on
+        # the next step stay in the draft. Saving with nothing ticked is a choice, and drops them.
+        if not self.is_valid():
+            return []
         return [name for name in self._changeable if name not in self._chosen()]
 
 
@@ -304,7 +308,7 @@ class ChangeValuesForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.fact_names():
-            current = fact_display(name, fact_value(self.organization, name))
+            current = fact_display(name, fact_value(self.organization, name), for_applicant=True)
             self.fields[name].help_text = _("现登记内容：%(value)s") % {"value": current}
         if "community" in self.fields:
             self.fields["community"].choices, _by_pk = community_choices([self.organization.street])
@@ -347,7 +351,7 @@ class DeregistrationConfirmForm(StepForm):
     )
 
     def summary(self):
-        return proposed_facts(self.application) if self.application else None
+        return proposed_facts(self.application, for_applicant=True) if self.application else None
 
 
 @dataclass(frozen=True)

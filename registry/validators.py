@@ -84,3 +84,13 @@ def mask_resident_id(value: str) -> str:
     if not value:
         return ""
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """Show a mobile number's first 3 and last 4 digits only (138****0000); shorter numbers keep
+    at most their last 4."""
+    if not value:
+        return ""
+    head = 3 if len(value) >= 11 else 0
+    tail = min(4, max(len(value) - 4, 0))
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]

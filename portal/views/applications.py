@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from registry.enums import ApplicationAction, ApplicationKind, ApplicationState
 from registry.models import Application, OrganizationAccount
-from registry.selectors.applications import applications_for_user
+from registry.selectors.applications import own_applications_for_user
 from registry.services.applications import (
     MATERIALS,
     act_on_application,
@@ -38,7 +38,9 @@ MOVES = ("back", "next")  # buttons of a step; any other post saves the draft
 
 
 def own_applications(user):
-    return applications_for_user(user).filter(applicant=user)
+    """The applications the user acts on as the applicant: not a change or deregistration of an
+    organization they no longer act for."""
+    return own_applications_for_user(user)
 
 
 def account_organization(user):
@@ -212,7 +214,7 @@ def application_detail(request, pk: int):
         "portal/account/application.html",
         {
             "application": application,
-            "facts": proposed_facts(application),
+            "facts": proposed_facts(application, for_applicant=True),
             "is_change": application.kind == ApplicationKind.CHANGE,
             "events": application.events.select_related("actor"),
             "actions": [(action, ApplicationAction(action).label) for action in actions],

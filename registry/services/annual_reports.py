@@ -4,7 +4,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,10 @@ from ..selectors.organizations import manageable_organizations_for_user
 from .notifications import notify
 
 
+def _already_filed() -> ValidationError:
+    return ValidationError(_("该年度的年度报告已经报送。"), code="already_filed")
+
+
 def _check_amounts(**amounts: Decimal) -> None:
     errors = {name: _("金额不能为负数。") for name, value in amounts.items() if value is not None and value < 0}
     if errors:
@@ -25,9 +29,14 @@ def _check_amounts(**amounts: Decimal) -> None:
 
 @transaction.atomic
 def submit_annual_report(*, organization: Organization, actor, year: int, **facts) -> AnnualReport:
-    """An account of the organization files its report on `year` (once per year)."""
+    """An account of the organization files its report on `year` (once per year). The
+    organization's row is locked first, so that of two submissions at once (a double click, two
+    accounts) the second waits and is refused with a message rather than an error page."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if not OrganizationAccount.objects.filter(user=actor, organization=organization).exists():
         raise PermissionDenied(_("只有该组织的账号可以报送年度报告。"))
+    if AnnualReport.objects.filter(organization=organization, year=year).exists():
+        raise _already_filed()
     if not must_report(organization, year):
         raise ValidationError(_("该组织无须报送%(year)d年度的年度报告。") % {"year": year})
     if year >= timezone.localdate().year:
@@ -35,7 +44,13 @@ def submit_annual_report(*, organization: Organization, actor, year: int, **fact
     _check_amounts(income=facts.get("income"), expenditure=facts.get("expenditure"))
     report = AnnualReport(organization=organization, year=year, submitted_by=actor, **facts)
     report.full_clean()
-    report.save()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError as error:
+        # full_clean() checked the other constraints; only one report a year can still fail here,
+        # where the database ignores row locks (SQLite) and two submissions race past the check.
+        raise _already_filed() from error
     return report
 
 

@@ -24,12 +24,11 @@ from ..enums import (
     MaterialKind,
     OrganizationKind,
     OrganizationStatus,
-    Role,
 )
 from ..models import AdministrativeUnit, Application, ApplicationEvent, Material, Organization, OrganizationAccount
-from ..selectors.organizations import manageable_organizations_for_user
+from ..selectors.applications import DECIDING_ROLES, FOR_AN_ORGANIZATION, applied_by, decided_by, pre_reviewed_by
 from ..uploads import store_private_file
-from ..validators import mask_resident_id
+from ..validators import mask_phone, mask_resident_id
 from .notifications import notify
 from .numbering import allocate_filing_number
 from .organizations import create_organization, update_organization
@@ -170,8 +169,10 @@ def fact_value(organization: Organization, name: str) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def fact_display(name: str, value: Any) -> str:
-    """A fact as people read it: labels for codes, the community's name, an ID number masked."""
+def fact_display(name: str, value: Any, *, for_applicant: bool = False) -> str:
+    """A fact as people read it: labels for codes, the community's name, an ID number masked.
+    The legal representative's personal phone is shown whole only on the applicant's own pages
+    (`for_applicant`); officers and federation staff read it masked like the ID number."""
     if value in (None, ""):
         return "—"
     if name == "community":
@@ -179,6 +180,8 @@ def fact_display(name: str, value: Any) -> str:
         return unit.name if unit else "—"
     if name == "legal_representative_id_number":
         return mask_resident_id(str(value))
+    if name == "legal_representative_phone" and not for_applicant:
+        return mask_phone(str(value))
     choices = dict(Organization._meta.get_field(name).flatchoices) if name in PROPOSABLE else {}
     return str(choices.get(str(value), value))
 
@@ -195,13 +198,18 @@ class ProposedFact:
     current: str | None = None  # for a change: what is registered now
 
 
-def proposed_facts(application: Application) -> list[ProposedFact]:
+def proposed_facts(application: Application, *, for_applicant: bool = False) -> list[ProposedFact]:
     """What the application proposes, as people read it, in a fixed order (for the applicant's page
-    and the officers' queue). A change shows the registered value beside each proposed one."""
+    and the officers' queue). A change shows the registered value beside each proposed one.
+    `for_applicant` only on pages the applicant alone reads (see `fact_display`)."""
     proposed = application.proposed
+
+    def display(name: str, value: Any) -> str:
+        return fact_display(name, value, for_applicant=for_applicant)
+
     if application.kind == ApplicationKind.DEREGISTRATION:
         return [
-            ProposedFact(name, str(label), fact_display(name, proposed.get(name)))
+            ProposedFact(name, str(label), display(name, proposed.get(name)))
             for name, label in DEREGISTRATION_FACTS.items()
         ]
     if application.kind == ApplicationKind.CHANGE:
@@ -210,15 +218,15 @@ def proposed_facts(application: Application) -> list[ProposedFact]:
             ProposedFact(
                 name,
                 _label(name),
-                fact_display(name, proposed[name]),
-                fact_display(name, fact_value(organization, name)),
+                display(name, proposed[name]),
+                display(name, fact_value(organization, name)),
             )
             for name in changeable_facts(organization)
             if name in proposed
         ]
     street = ProposedFact("street", _label("street"), application.street.name)
     return [street] + [
-        ProposedFact(name, _label(name), fact_display(name, proposed[name])) for name in PROPOSABLE if name in proposed
+        ProposedFact(name, _label(name), display(name, proposed[name])) for name in PROPOSABLE if name in proposed
     ]
 
 
@@ -228,23 +236,16 @@ def needs_pre_review(application: Application) -> bool:
 
 
 def _is_party(user, application: Application, party: str) -> bool:
+    """Asked with the conditions that scope the reading of applications (`registry.selectors.
+    applications`), so that whoever may act on an application is also one who sees it. The
+    applicant of a change or deregistration must still be an account of the organization."""
     if party == Party.APPLICANT:
-        return user.pk == application.applicant_id
-    roles = held_roles(user)
-    if party == Party.FEDERATION:
-        return any(held.role == Role.FEDERATION_STAFF and held.unit == application.street for held in roles)
-    # The decider: registrations by the district (or city) bureau, filings by the street office,
-    # changes and deregistrations by whoever manages the organization's registered facts.
-    if application.kind in (ApplicationKind.CHANGE, ApplicationKind.DEREGISTRATION):
-        return manageable_organizations_for_user(user).filter(pk=application.organization_id).exists()
-    deciding_roles = {
-        ApplicationKind.REGISTRATION: {Role.DISTRICT_OFFICER, Role.CITY_OFFICER},
-        ApplicationKind.FILING: {Role.STREET_OFFICER, Role.DISTRICT_OFFICER},
-    }[application.kind]
-    return any(
-        held.role in deciding_roles and held.unit is not None and application.street.path.startswith(held.unit.path)
-        for held in roles
-    )
+        condition = applied_by(user)
+    elif party == Party.FEDERATION:
+        condition = pre_reviewed_by(user)
+    else:
+        condition = decided_by(user)
+    return Application.objects.filter(condition, pk=application.pk).exists()
 
 
 def allowed_actions(user, application: Application) -> list[str]:
@@ -333,15 +334,23 @@ def validate_proposed(application: Application) -> None:
 
 
 def _approve(application: Application, actor, extra: dict[str, Any]) -> Organization:
+    today = timezone.localdate()
     if application.kind == ApplicationKind.FILING:
-        number = allocate_filing_number(year=timezone.localdate().year)
-        return _create(_organization_from(application, {"filing_number": number}), application, actor)
+        number = allocate_filing_number(year=today.year)
+        organization = _organization_from(application, {"filing_number": number})
+        # A group that gave no founding date counts from its filing.
+        organization.founded_on = organization.founded_on or today
+        return _create(organization, application, actor)
     if application.kind == ApplicationKind.REGISTRATION:
         if not extra.get("uscc"):
             raise ValidationError({"uscc": _("批准成立登记须填写统一社会信用代码。")})
         organization = _organization_from(application, {"uscc": extra["uscc"]})
         organization.status = OrganizationStatus.ACTIVE
         organization.registration_authority = _deciding_authority(actor, application)
+        # A social group or private non-enterprise unit is founded, in law, on the day it is
+        # registered: without a date given, the approval is its founding date, which the annual
+        # report's first-year rule (`must_report`) counts from.
+        organization.founded_on = organization.founded_on or today
         return _create(organization, application, actor)
     if application.kind == ApplicationKind.CHANGE:
         data = _proposed_changes(application, application.organization)
@@ -368,7 +377,7 @@ def _deciding_authority(actor, application: Application) -> AdministrativeUnit:
     units = [
         held.unit
         for held in held_roles(actor)
-        if held.role in (Role.DISTRICT_OFFICER, Role.CITY_OFFICER) and held.unit is not None
+        if held.role in DECIDING_ROLES[ApplicationKind.REGISTRATION] and held.unit is not None
     ]
     matching = [unit for unit in units if application.street.path.startswith(unit.path)]
     # The deepest unit: a district bureau registers its own organizations.
@@ -392,6 +401,14 @@ def act_on_application(
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
         raise ValidationError({"reason": _("请填写理由或意见。")})
+    if application.kind in FOR_AN_ORGANIZATION and action in (A.SUBMIT, A.ACCEPT, A.APPROVE):
+        # Locked, so that of two approvals of the same organization (a change and a
+        # deregistration) the second waits for the first and sees what it did.
+        application.organization = Organization.objects.select_for_update().get(pk=application.organization_id)
+        if action == A.SUBMIT:
+            ensure_may_file(application.organization)
+        else:
+            _ensure_open(application.organization)
     if action == A.SUBMIT:
         _check_materials(application)
         validate_proposed(application)
@@ -438,6 +455,15 @@ def ensure_may_file(organization: Organization) -> None:
         )
 
 
+def _ensure_open(organization: Organization) -> None:
+    """Nothing filed for a closed organization is accepted or approved any more (it may only be
+    returned or rejected): it may have closed after the application was submitted."""
+    if organization.status in CLOSED_STATUSES:
+        raise ValidationError(
+            _("该组织的状态为“%(status)s”，不能再受理或批准它的申请。") % {"status": organization.get_status_display()}
+        )
+
+
 @transaction.atomic
 def start_application(
     *, applicant, kind: str, street: AdministrativeUnit, proposed: dict[str, Any], organization=None
@@ -464,7 +490,7 @@ def save_draft(
 ) -> Application:
     """Keep what the applicant typed, valid or not: checks run when the draft is submitted.
     `drop` removes facts the applicant no longer proposes (a change they took back)."""
-    if applicant.pk != application.applicant_id:
+    if not _is_party(applicant, application, Party.APPLICANT):
         raise PermissionDenied(_("只能修改自己的申请。"))
     if application.state not in (S.DRAFT, S.RETURNED):
         raise ValidationError(_("申请已提交，不能再修改。"))
@@ -478,7 +504,7 @@ def save_draft(
 def attach_material(*, application: Application, actor, kind: str, upload) -> Material:
     """File a document with a draft or returned application. The file is checked by its content
     and size before anything is stored; a refused file leaves no row and no file behind."""
-    if actor.pk != application.applicant_id:
+    if not _is_party(actor, application, Party.APPLICANT):
         raise PermissionDenied(_("只能为自己的申请上传材料。"))
     if application.state not in (S.DRAFT, S.RETURNED):
         raise ValidationError(_("申请已提交，不能再上传材料。"))

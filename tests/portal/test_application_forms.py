@@ -332,6 +332,7 @@ def test_a_registration_approved_with_a_credit_code_creates_the_organization(cli
     application = register_through_the_steps(client, tree)
     page = client.get(page_of(application)).content.decode()
     assert "青岛市市南区老年书画研究会" in page and "社会团体" in page and "370202********0010" in page
+    assert "13800000000" in page  # the applicant reads their own phone number whole
     upload_required(client, application)
     submit(client, application)
     assert Application.objects.get(pk=application.pk).state == S.SUBMITTED
@@ -342,6 +343,7 @@ def test_a_registration_approved_with_a_credit_code_creates_the_organization(cli
     act = reverse("registry_application_act", args=[application.pk])
     page = client.get(inspect).content.decode()
     assert "青岛市市南区老年书画研究会" in page and "湛山路9号" in page and "章程" in page
+    assert "138****0000" in page and "13800000000" not in page  # the officer reads it masked
     assert 'name="uscc"' not in page  # nothing to approve yet
     client.post(act, {"action": "accept"})
     page = client.get(inspect).content.decode()
@@ -406,9 +408,15 @@ def test_the_change_form_shows_current_values_and_refuses_an_unchanged_proposal(
     application.refresh_from_db()
     assert application.proposed == {"address": "湛山路99号"}
 
-    # Choosing nothing is refused on the spot.
+    # Choosing nothing is refused on the spot, and the refusal takes back nothing already typed.
     response = client.post(step_url(application, "choose"), {"next": ""})
     assert "请至少选择一项要变更的登记事项" in response.content.decode()
+    application.refresh_from_db()
+    assert application.proposed == {"address": "湛山路99号"}
+    # Saving with nothing ticked is a choice: it takes everything back.
+    client.post(step_url(application, "choose"), {"save": ""})
+    application.refresh_from_db()
+    assert application.proposed == {}
 
 
 def test_a_change_approved_updates_the_organization_and_its_history(client, tree, applicant, society, make_officer):

@@ -2,14 +2,17 @@
 result with a reason, and results public per year."""
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from portal.site_structure import ensure_site_pages
 from registry.enums import AnnualReportResult, OrganizationKind, Role
+from registry.models import AnnualReport
 from registry.services.annual_reports import (
     must_report,
     report_due_date,
@@ -57,8 +60,9 @@ def test_due_date_and_who_must_report(tree):
 def test_the_organization_files_once_a_year(society, account):
     report = submit_annual_report(organization=society, actor=account, year=2025, **FACTS)
     assert report.result == ""
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as second:
         submit_annual_report(organization=society, actor=account, year=2025, **FACTS)
+    assert second.value.messages == ["该年度的年度报告已经报送。"]
     with pytest.raises(PermissionDenied):
         submit_annual_report(organization=society, actor=UserFactory(), year=2024, **FACTS)
     with pytest.raises(ValidationError, match="金额不能为负数"):
@@ -96,3 +100,33 @@ def test_results_are_public_per_year_and_set_in_the_admin(client, tree, society,
     html = client.get(f"/directory/{society.uscc}/").content.decode()
     assert "<td>2025</td><td>合格</td>" in html
     assert "98000.50" not in html  # the report's figures are not on the public page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submission_files_one_report_and_refuses_the_other_with_a_message(tree):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes writers, so submissions cannot race for the row lock")
+    society = create_org(street=tree.zhanshan, name="湛山书画研究会", founded_on=datetime.date(2015, 3, 1))
+    accounts = [UserFactory(), UserFactory()]
+    for user in accounts:
+        link_organization_account(user=user, organization=society)
+    start = threading.Barrier(len(accounts))
+    outcomes = []
+
+    def submit(user):
+        try:
+            start.wait()
+            submit_annual_report(organization=society, actor=user, year=2025, **FACTS)
+            outcomes.append("filed")
+        except ValidationError as error:
+            outcomes.append(error.messages)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(user,)) for user in accounts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == sorted(["filed", ["该年度的年度报告已经报送。"]], key=str)
+    assert AnnualReport.objects.filter(organization=society, year=2025).count() == 1

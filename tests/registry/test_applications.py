@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
@@ -14,16 +15,26 @@ from federation.services import add_federation_staff, found_federation
 from registry.enums import ApplicationAction as A
 from registry.enums import ApplicationKind, OrganizationKind, OrganizationStatus, Role
 from registry.enums import ApplicationState as S
-from registry.models import Application, ApplicationEvent, Notification, Organization, OrganizationChange
+from registry.models import (
+    Application,
+    ApplicationEvent,
+    Notification,
+    Organization,
+    OrganizationAccount,
+    OrganizationChange,
+)
+from registry.selectors.annual_reports import must_report
 from registry.services.applications import (
     TRANSITIONS,
     act_on_application,
     allowed_actions,
+    attach_material,
     save_draft,
     start_application,
 )
+from registry.services.organizations import update_organization
 from registry.services.roles import link_organization_account
-from tests.factories import UserFactory, create_org, file_required_materials, make_uscc
+from tests.factories import PDF_BYTES, UserFactory, create_org, file_required_materials, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -354,3 +365,154 @@ def test_submitting_without_the_required_documents_is_refused_naming_them(tree, 
         act_on_application(application=application, action=A.SUBMIT, actor=people["applicant"])
     assert Application.objects.get(pk=application.pk).state == S.DRAFT
     assert not application.events.exists()
+
+
+# --- who sees an application ------------------------------------------------------------------------
+
+
+def registration(tree, people, **proposed):
+    return start_application(
+        applicant=people["applicant"],
+        kind=ApplicationKind.REGISTRATION,
+        street=tree.zhanshan,
+        proposed={
+            **REGISTRATION,
+            "legal_representative_id_number": "370202198001010010",
+            "legal_representative_phone": "13800000000",
+            **proposed,
+        },
+    )
+
+
+def test_a_draft_is_in_nobodys_queue_and_federation_staff_never_see_a_registration(client, tree, people):
+    draft = registration(tree, people)
+    submitted = registration(tree, people, name="青岛市市南区书法家协会")
+    act(submitted, A.SUBMIT, people["applicant"])
+    client.force_login(people["district"])
+    assert [a.pk for a in client.get(reverse("applications:index")).context["object_list"]] == [submitted.pk]
+    assert client.get(reverse("applications:inspect", args=[draft.pk])).status_code == 404
+    client.force_login(people["federation"])
+    assert client.get(reverse("applications:index")).context["object_list"].count() == 0
+    for application in (draft, submitted):
+        assert client.get(reverse("applications:inspect", args=[application.pk])).status_code == 404
+
+
+def test_officers_read_the_representatives_id_number_and_phone_masked(client, tree, people):
+    application = registration(tree, people)
+    act(application, A.SUBMIT, people["applicant"])
+    client.force_login(people["district"])
+    page = client.get(reverse("applications:inspect", args=[application.pk])).content.decode()
+    assert "138****0000" in page and "370202********0010" in page
+    assert "13800000000" not in page and "370202198001010010" not in page
+
+
+# --- an applicant who no longer acts for the organization ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "proposed"),
+    [(ApplicationKind.CHANGE, {"address": "湛山路99号"}), (ApplicationKind.DEREGISTRATION, {"reason": "解散"})],
+)
+def test_a_former_account_no_longer_acts_on_its_old_organizations_application(client, tree, people, kind, proposed):
+    organization = create_org(street=tree.zhanshan, name="湛山书画研究会")
+    link_organization_account(user=people["applicant"], organization=organization)
+    application = start_application(
+        applicant=people["applicant"], kind=kind, street=tree.zhanshan, proposed=proposed, organization=organization
+    )
+    file_required_materials(application)
+    OrganizationAccount.objects.filter(user=people["applicant"]).delete()
+    link_organization_account(user=people["applicant"], organization=create_org(street=tree.zhanshan))
+    applicant = people["applicant"]
+
+    with pytest.raises(PermissionDenied):
+        act(application, A.SUBMIT, applicant)
+    with pytest.raises(PermissionDenied):
+        save_draft(application=application, applicant=applicant, proposed={"reason": "另有原因"})
+    with pytest.raises(PermissionDenied):
+        attach_material(
+            application=application, actor=applicant, kind="other", upload=SimpleUploadedFile("a.pdf", PDF_BYTES)
+        )
+    assert allowed_actions(applicant, application) == []
+    assert Application.objects.get(pk=application.pk).state == S.DRAFT
+    client.force_login(applicant)
+    assert client.get(f"/account/applications/{application.pk}/").status_code == 404
+    assert str(organization.name) not in client.get("/account/").content.decode()
+
+
+# --- a change and a deregistration of the same organization -----------------------------------------
+
+
+@pytest.fixture
+def society(tree, people):
+    organization = create_org(street=tree.zhanshan, name="湛山书画研究会", address="湛山路8号")
+    link_organization_account(user=people["applicant"], organization=organization)
+    return organization
+
+
+def change_of(society, people, tree):
+    return start_application(
+        applicant=people["applicant"],
+        kind=ApplicationKind.CHANGE,
+        street=tree.zhanshan,
+        proposed={"address": "湛山路99号"},
+        organization=society,
+    )
+
+
+def test_approving_the_deregistration_first_refuses_the_change(tree, people, society):
+    change = change_of(society, people, tree)
+    closing = start_application(
+        applicant=people["applicant"],
+        kind=ApplicationKind.DEREGISTRATION,
+        street=tree.zhanshan,
+        proposed={"reason": "会员大会决议解散"},
+        organization=society,
+    )
+    for application in (change, closing):
+        act(application, A.SUBMIT, people["applicant"])
+        act(application, A.ACCEPT, people["district"])
+    act(closing, A.APPROVE, people["district"], "同意注销")
+    with pytest.raises(ValidationError, match="该组织的状态为“已注销”，不能再受理或批准它的申请"):
+        act(change, A.APPROVE, people["district"], "同意")
+    society.refresh_from_db()
+    assert society.status == OrganizationStatus.DEREGISTERED and society.address == "湛山路8号"
+    assert Application.objects.get(pk=change.pk).state == S.ACCEPTED
+    act(change, A.REJECT, people["district"], "组织已注销")  # what is left to do with it
+    assert Application.objects.get(pk=change.pk).state == S.REJECTED
+
+
+@pytest.mark.parametrize("status", [OrganizationStatus.REVOKED, OrganizationStatus.LAPSED])
+def test_a_change_of_an_organization_closed_meanwhile_is_neither_submitted_nor_accepted(tree, people, society, status):
+    draft, waiting = change_of(society, people, tree), change_of(society, people, tree)
+    act(waiting, A.SUBMIT, people["applicant"])
+    update_organization(organization=society, actor=people["district"], data={"status": status}, source="测试")
+    with pytest.raises(ValidationError, match="不能再提出申请"):
+        act(draft, A.SUBMIT, people["applicant"])
+    with pytest.raises(ValidationError, match="不能再受理或批准它的申请"):
+        act(waiting, A.ACCEPT, people["district"])
+    assert [Application.objects.get(pk=a.pk).state for a in (draft, waiting)] == [S.DRAFT, S.SUBMITTED]
+
+
+# --- the founding date --------------------------------------------------------------------------------
+
+
+def test_a_registration_without_a_founding_date_is_founded_on_its_approval(tree, people, monkeypatch):
+    """Approved in November: less than six months before 31 December, so no report on that year."""
+    approval_day = datetime.date(2026, 11, 20)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: approval_day)
+    application = registration(tree, people)
+    for action in (A.SUBMIT, A.ACCEPT):
+        act(application, action, people["district"] if action == A.ACCEPT else people["applicant"])
+    organization = act(application, A.APPROVE, people["district"], "同意", uscc=make_uscc()).organization
+    assert Organization.objects.get(pk=organization.pk).founded_on == approval_day
+    assert not must_report(organization, 2026)
+    assert must_report(organization, 2027)
+
+
+def test_a_filing_without_a_founding_date_is_founded_on_its_filing(tree, people):
+    application = filing(tree, people)
+    act(application, A.SUBMIT, people["applicant"])
+    act(application, A.PRE_REVIEW, people["federation"])
+    act(application, A.ACCEPT, people["street"])
+    group = act(application, A.APPROVE, people["street"], "同意").organization
+    assert Organization.objects.get(pk=group.pk).founded_on == datetime.date.today()

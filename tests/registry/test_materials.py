@@ -12,10 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from registry.enums import ApplicationKind, MaterialKind, Role
+from federation.services import add_federation_staff, found_federation
+from registry.enums import ApplicationAction, ApplicationKind, MaterialKind, OrganizationKind, Role
 from registry.models import Material
-from registry.services.applications import attach_material, start_application
-from tests.factories import UserFactory
+from registry.services.applications import act_on_application, attach_material, save_draft, start_application
+from tests.factories import UserFactory, file_required_materials
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,30 @@ def application(tree):
     return start_application(
         applicant=applicant, kind=ApplicationKind.FILING, street=tree.zhanshan, proposed={"name": "盐城路社区读书会"}
     )
+
+
+@pytest.fixture
+def federation_staff(tree):
+    staff = UserFactory(username="federation_staff")
+    add_federation_staff(user=staff, federation=found_federation(street=tree.zhanshan, name="湛山街道社会组织联合会"))
+    return staff
+
+
+def submitted(application):
+    """Complete the draft, file the required documents and submit it, as its applicant."""
+    facts = {"name": "盐城路社区读书会", "address": "湛山路8号", "legal_representative": "张敏"}
+    if application.kind == ApplicationKind.REGISTRATION:
+        facts |= {"kind": OrganizationKind.SOCIAL_GROUP, "category": "public_welfare"}
+    else:
+        facts["community"] = application.street.get_children().first().pk
+    save_draft(application=application, applicant=application.applicant, proposed=facts)
+    file_required_materials(application)
+    return act_on_application(application=application, action=ApplicationAction.SUBMIT, actor=application.applicant)
+
+
+def downloads(client, user, material) -> int:
+    client.force_login(user)
+    return client.get(reverse("material_download", args=[material.pk])).status_code
 
 
 @pytest.mark.parametrize(
@@ -128,6 +153,7 @@ def test_download_is_for_the_applicant_and_the_streets_officers_only(client, tre
         kind=MaterialKind.CHARTER,
         upload=SimpleUploadedFile("章程.pdf", PDF),
     )
+    submitted(application)
     url = reverse("material_download", args=[material.pk])
     for user, allowed in [
         (application.applicant, True),
@@ -157,3 +183,36 @@ def test_the_applicants_page_uploads_and_refuses_with_a_message(client, applicat
     good = client.post(url, {"kind": "charter", "file": SimpleUploadedFile("章程.pdf", PDF)}, follow=True)
     assert "章程.pdf" in good.content.decode()
     assert Material.objects.count() == 1
+
+
+def test_a_drafts_documents_are_the_applicants_alone(client, tree, application, make_officer, federation_staff):
+    material = attach_material(
+        application=application,
+        actor=application.applicant,
+        kind=MaterialKind.ID_DOCUMENT,
+        upload=SimpleUploadedFile("身份证.pdf", PDF),
+    )
+    assert downloads(client, application.applicant, material) == 200
+    for user in [
+        make_officer(Role.STREET_OFFICER, tree.zhanshan),
+        make_officer(Role.DISTRICT_OFFICER, tree.district),
+        federation_staff,
+        UserFactory(username="root", is_superuser=True),
+    ]:
+        assert downloads(client, user, material) == 404, user
+    submitted(application)
+    assert downloads(client, federation_staff, material) == 200  # the filing is theirs to pre-review
+
+
+def test_federation_staff_and_the_street_get_no_registration_documents(client, tree, make_officer, federation_staff):
+    registration = start_application(
+        applicant=UserFactory(username="founder"),
+        kind=ApplicationKind.REGISTRATION,
+        street=tree.zhanshan,
+        proposed={},
+    )
+    submitted(registration)
+    identity = registration.materials.get(kind=MaterialKind.ID_DOCUMENT)
+    assert downloads(client, federation_staff, identity) == 404
+    assert downloads(client, make_officer(Role.STREET_OFFICER, tree.zhanshan), identity) == 404
+    assert downloads(client, make_officer(Role.DISTRICT_OFFICER, tree.district), identity) == 200

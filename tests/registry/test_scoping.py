@@ -9,12 +9,14 @@ from evaluation.models import Agency, Committee
 from evaluation.services.people import add_agency_member, add_committee_member
 from federation.selectors import federations_for_user
 from federation.services import add_federation_staff, found_federation
-from registry.enums import Category, OrganizationKind, Role, UnitLevel
+from registry.enums import ApplicationAction, ApplicationKind, Category, OrganizationKind, Role, UnitLevel
+from registry.selectors.applications import applications_for_user
 from registry.selectors.organizations import manageable_organizations_for_user, organizations_for_user
 from registry.selectors.units import streets_for_user, units_for_user
+from registry.services.applications import act_on_application, allowed_actions, start_application
 from registry.services.roles import assign_unit_role, link_organization_account
 from registry.services.units import add_unit
-from tests.factories import UserFactory, create_org
+from tests.factories import UserFactory, create_org, file_required_materials
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +361,88 @@ def test_roles_granted_later_take_effect_on_the_same_user_object(people, orgs, t
     assign_unit_role(user=user, role=Role.STREET_OFFICER, unit=tree.badaguan)
     assert keys(organizations_for_user(user), orgs) == {"badaguan_society", "badaguan_group", "city_association"}
     assert user.has_perm("wagtailadmin.access_admin")
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def applications(tree, orgs, people):
+    """Applications of each kind, drafts and submitted ones, in both streets of 市南区."""
+    founder, group_account = UserFactory(username="founder"), UserFactory(username="group_account")
+    link_organization_account(user=group_account, organization=orgs["zhanshan_group"])
+    filing = {"name": "新社区读书会", "address": "湛山路8号", "legal_representative": "张敏"}
+    registration = {
+        **filing,
+        "name": "新书画研究会",
+        "kind": OrganizationKind.SOCIAL_GROUP,
+        "category": "public_welfare",
+    }
+
+    def application(applicant, kind, street, proposed, organization=None, submit=True):
+        made = start_application(
+            applicant=applicant, kind=kind, street=street, proposed=proposed, organization=organization
+        )
+        if submit:
+            file_required_materials(made)
+            made = act_on_application(application=made, action=ApplicationAction.SUBMIT, actor=applicant)
+        return made
+
+    zhanshan_filing = {**filing, "community": tree.yancheng.pk}
+    account, society, group = people["organization_account"], orgs["badaguan_society"], orgs["zhanshan_group"]
+    return {
+        "filing_draft": application(founder, ApplicationKind.FILING, tree.zhanshan, zhanshan_filing, submit=False),
+        "filing": application(founder, ApplicationKind.FILING, tree.zhanshan, zhanshan_filing),
+        "registration_draft": application(
+            founder, ApplicationKind.REGISTRATION, tree.zhanshan, registration, submit=False
+        ),
+        "registration": application(founder, ApplicationKind.REGISTRATION, tree.zhanshan, registration),
+        "badaguan_filing": application(
+            founder, ApplicationKind.FILING, tree.badaguan, {**filing, "community": tree.taipingjiao.pk}
+        ),
+        "society_change": application(
+            account, ApplicationKind.CHANGE, tree.badaguan, {"address": "新址路1号"}, society
+        ),
+        "society_deregistration_draft": application(
+            account, ApplicationKind.DEREGISTRATION, tree.badaguan, {"reason": "解散"}, society, submit=False
+        ),
+        "group_change": application(
+            group_account, ApplicationKind.CHANGE, tree.zhanshan, {"address": "新址路2号"}, group
+        ),
+    }
+
+
+SUBMITTED_IN_SHINAN = {"filing", "registration", "badaguan_filing", "society_change", "group_change"}
+APPLICATION_SCOPES = [
+    # Drafts are their applicant's alone, whoever else asks.
+    ("superuser", SUBMITTED_IN_SHINAN),
+    ("city_officer", {"registration"}),  # decides registrations; manages only what the city registered
+    ("district_officer", SUBMITTED_IN_SHINAN),
+    ("street_officer", {"filing", "group_change"}),  # its street's community groups, not registrations
+    ("community_supervisor", set()),
+    ("federation_staff", {"filing"}),  # the filings it pre-reviews, nothing else
+    ("organization_account", {"society_change", "society_deregistration_draft"}),  # its own
+    ("agency_manager", set()),
+    ("assessor", set()),
+    ("committee_member", set()),
+    ("no_role", set()),
+    ("inactive_officer", set()),
+    ("anonymous", set()),
+]
+
+
+@pytest.mark.parametrize(("who", "sees"), APPLICATION_SCOPES)
+def test_applications_for_user_follows_who_takes_part(people, applications, who, sees):
+    by_pk = {application.pk: key for key, application in applications.items()}
+    pks = list(applications_for_user(people[who]).values_list("pk", flat=True))
+    assert len(pks) == len(set(pks)), "no application twice"
+    assert {by_pk[pk] for pk in pks} == sees
+
+
+@pytest.mark.parametrize("who", [who for who, _sees in APPLICATION_SCOPES if who != "anonymous"])
+def test_whoever_may_act_on_an_application_sees_it(people, applications, who):
+    user = people[who]
+    visible = set(applications_for_user(user).values_list("pk", flat=True))
+    for key, application in applications.items():
+        if allowed_actions(user, application):
+            assert application.pk in visible, key
