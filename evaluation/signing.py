@@ -6,10 +6,15 @@ outside git (under var/ by default). When neither holds a key and
 `CERTIFICATE_SIGNING_KEY_GENERATE` is on (the embedded default; production turns it off), a new
 key is written to that file on first use. The public half is published at /verify/ so that
 anyone can check a certificate offline (docs/certificates.md).
+
+Keys are rotated by keeping the retired public halves (`CERTIFICATE_RETIRED_PUBLIC_KEYS`: PEM
+files, or directories of them): a certificate is checked against the key its `key_id` names, so
+certificates signed before a rotation keep verifying. Only the current key signs.
 """
 
 import base64
 import binascii
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -121,6 +126,70 @@ def key_id_of(public_key_pem_text: str) -> str:
 def key_id() -> str:
     """The fingerprint of the issuer's current public key, recorded in each certificate."""
     return key_id_of(public_key_pem())
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicKey:
+    key_id: str
+    pem: str
+    current: bool
+
+
+def _retired_files() -> tuple[tuple[str, int], ...]:
+    """The configured retired public key files with their modification times (so that a
+    changed file is read again): each entry of the setting is a PEM file or a directory whose
+    *.pem files are read."""
+    setting = settings.CERTIFICATE_RETIRED_PUBLIC_KEYS
+    entries = [setting] if isinstance(setting, (str, os.PathLike)) else list(setting or ())
+    files = []
+    for entry in entries:
+        if not str(entry).strip():
+            continue
+        path = Path(entry)
+        if path.is_dir():
+            files.extend(sorted(child for child in path.glob("*.pem") if child.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ImproperlyConfigured(
+                f"CERTIFICATE_RETIRED_PUBLIC_KEYS names {path}, which is neither a PEM file nor a directory."
+            )
+    return tuple((str(path), path.stat().st_mtime_ns) for path in files)
+
+
+@functools.cache
+def _retired_keys(files: tuple[tuple[str, int], ...]) -> tuple[tuple[str, str], ...]:
+    keys = []
+    for path, _mtime in files:
+        try:
+            pem = Path(path).read_text(encoding="ascii")
+            keys.append((key_id_of(pem), pem))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise ImproperlyConfigured(
+                f"The retired certificate public key {path} is not an Ed25519 public key in PEM ({error})."
+            ) from error
+    return tuple(keys)
+
+
+def public_keys() -> list[PublicKey]:
+    """Every key a certificate may have been signed with: the current one first, then the
+    retired ones (CERTIFICATE_RETIRED_PUBLIC_KEYS) in their configured order."""
+    current_pem = public_key_pem()
+    keys = [PublicKey(key_id=key_id_of(current_pem), pem=current_pem, current=True)]
+    for retired_id, pem in _retired_keys(_retired_files()):
+        if all(key.key_id != retired_id for key in keys):
+            keys.append(PublicKey(key_id=retired_id, pem=pem, current=False))
+    return keys
+
+
+def public_key_for(key_id) -> str | None:
+    """The PEM of the issuer's key (current or retired) with this id; None for an unknown id."""
+    if not isinstance(key_id, str) or not key_id:
+        return None
+    current_pem = public_key_pem()
+    if key_id_of(current_pem) == key_id:
+        return current_pem
+    return next((key.pem for key in public_keys() if key.key_id == key_id), None)
 
 
 def sign(data: bytes) -> str:

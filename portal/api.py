@@ -91,6 +91,15 @@ class GradeOut(Schema):
 
 
 CertificateStatusCode = Literal[tuple(CertificateState.values)]
+CERTIFICATE_STATUS = (
+    "`invalid` when the record does not match the issuer's signature or its revocation does not match the "
+    "issuer's signed revocation statement (do not trust it); else `revoked` once the issuer revoked it, "
+    "`expired` after `valid_until`, `not_yet_valid` before `valid_from`, else `valid`."
+)
+SIGNATURE_OK = (
+    "Whether the issuer's Ed25519 signature matches the stored facts; false means the record was altered "
+    "(and `status` is `invalid`)."
+)
 
 
 class CertificateOut(Schema):
@@ -99,22 +108,16 @@ class CertificateOut(Schema):
     grade: GradeCode
     valid_from: datetime.date
     valid_until: datetime.date
-    status: CertificateStatusCode = Field(
-        description="`revoked` once the issuer revoked it, else `expired` after `valid_until`, else `valid`."
-    )
+    status: CertificateStatusCode = Field(description=CERTIFICATE_STATUS)
+    signature_ok: bool = Field(description=SIGNATURE_OK)
     verify_url: str = Field(description="The public verification page (the QR code's target).")
 
 
 class CertificateDetailOut(Schema):
     """A certificate as printed, its status and whether its signature checks."""
 
-    status: CertificateStatusCode = Field(
-        description="`revoked` once the issuer revoked it, else `expired` after `valid_until`, else `valid`."
-    )
-    signature_ok: bool = Field(
-        description="Whether the issuer's Ed25519 signature matches the stored facts; false means the record was "
-        "altered and must not be trusted, whatever `status` says."
-    )
+    status: CertificateStatusCode = Field(description=CERTIFICATE_STATUS)
+    signature_ok: bool = Field(description=SIGNATURE_OK)
     number: str
     code: str
     organization_name: str
@@ -125,7 +128,9 @@ class CertificateDetailOut(Schema):
     committee_name: str
     bureau_name: str
     issued_on: datetime.date
-    key_id: str = Field(description="Fingerprint of the public key that signed it (see /verify/public-key.pem).")
+    key_id: str = Field(
+        description="Fingerprint of the public key that signed it (the key is at /verify/keys/{key_id}.pem)."
+    )
     revoked_on: datetime.date | None
     revocation_reason: str | None
     replaced_by: str | None = Field(description="The number of the certificate that replaced this one, if any.")
@@ -143,7 +148,7 @@ class OrganizationDetailOut(OrganizationOut):
         description="The evaluation grade in force today (the latest awarded if several are); null when none is."
     )
     certificates: list[CertificateOut] = Field(
-        description="Every evaluation certificate issued to the organization (valid, expired or revoked), newest first."
+        description="Every evaluation certificate issued to the organization (whatever its status), newest first."
     )
 
 
@@ -252,18 +257,21 @@ def get_organization(request, identifier: str):
     if organization is None:
         raise HttpError(404, _("未找到该组织。"))
     today = timezone.localdate()
-    certificates = [
-        {
-            "number": certificate.number,
-            "code": certificate.code,
-            "grade": certificate.grade,
-            "valid_from": certificate.valid_from,
-            "valid_until": certificate.valid_until,
-            "status": certificate_status(certificate, today).state,
-            "verify_url": verify_url(certificate),
-        }
-        for certificate in organization_certificates(organization)
-    ]
+    certificates = []
+    for certificate in organization_certificates(organization):
+        status = certificate_status(certificate, today)
+        certificates.append(
+            {
+                "number": certificate.number,
+                "code": certificate.code,
+                "grade": certificate.grade,
+                "valid_from": certificate.valid_from,
+                "valid_until": certificate.valid_until,
+                "status": status.state,
+                "signature_ok": status.signature_ok,
+                "verify_url": verify_url(certificate),
+            }
+        )
     return {**public_record(organization), "grade": current_grade(organization, today), "certificates": certificates}
 
 

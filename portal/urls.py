@@ -7,11 +7,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
-from .views import account, annual_reports, applications, deadlines, materials, open_data
 from .views import evaluation as evaluation_cases
 from .views import notices as evaluation_notices
 from .views.text_size import set_text_size
-from .views.verify import certificate_json, public_key, verify_certificate, verify_index
+from .views.verify import certificate_json, public_key, public_key_by_id, verify_certificate, verify_index
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -118,6 +117,7 @@ urlpatterns += i18n_patterns(
     # /verify/<code>/ is printed as a QR code on every certificate: keep the address stable.
     path("verify/", verify_index, name="verify"),
     path("verify/public-key.pem", public_key, name="verify_public_key"),
+    path("verify/keys/<str:key_id>.pem", public_key_by_id, name="verify_public_key_by_id"),
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("verify/<str:code>/certificate.json", certificate_json, name="verify_certificate_json"),
     path("", include(wagtail_urls)),

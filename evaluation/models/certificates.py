@@ -17,7 +17,10 @@ class Certificate(models.Model):
     The facts printed on the certificate are copied here when it is issued and never change
     afterwards; `signature` is the issuer's Ed25519 signature of their canonical form
     (`evaluation.services.certificates.canonical_data`), so a changed row no longer verifies.
-    Revocation is the issuer's later statement about the certificate and is not signed into it.
+    Revocation is the issuer's later statement about the certificate, signed on its own when it is
+    made (`revocation_signature`, by the key `revocation_key_id`, over
+    `evaluation.services.certificates.revocation_data`): a revocation without a valid statement,
+    or a statement left without its revocation, marks the record as altered.
     Written only by `evaluation.services.certificates`.
     """
 
@@ -44,6 +47,8 @@ class Certificate(models.Model):
     pdf = models.FileField(_("证书文件"), upload_to=_pdf_path, storage=private_storage, max_length=200, blank=True)
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
     revocation_reason = models.TextField(_("撤销原因"), blank=True)
+    revocation_key_id = models.CharField(_("撤销声明的签名密钥标识"), max_length=64, blank=True)
+    revocation_signature = models.TextField(_("撤销声明的签名"), blank=True)
     replaced_by = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces", verbose_name=_("换发证书")
     )

@@ -21,7 +21,7 @@ def certificates_for_officer(user) -> QuerySet[Certificate]:
     """The certificates of the campaigns the user is an officer of (every one for a superuser)."""
     return Certificate.objects.filter(
         grade_record__case__campaign__in=campaigns_for_officer(user).values("pk")
-    ).select_related("grade_record__case__campaign", "grade_record__organization")
+    ).select_related("grade_record__case__campaign", "grade_record__organization", "replaced_by")
 
 
 def certificates_for_user(user) -> QuerySet[Certificate]:
@@ -44,10 +44,16 @@ def certificate_runs_for_officer(user) -> QuerySet[CertificateRun]:
 
 
 def certificate_state_condition(state: str, today: datetime.date) -> Q:
-    """`services.certificates.certificate_status`'s state as a query condition (for filtering a
-    list): "revoked" whatever the dates, else "expired" after `valid_until`, else "valid"."""
+    """The state of `services.certificates.certificate_status` that the record's own columns give,
+    as a query condition (for filtering a list): "revoked" whatever the dates, else "expired"
+    after `valid_until`, else "not_yet_valid" before `valid_from`, else "valid". Whether the
+    signatures check ("invalid") is not a condition SQL can test: the list shows it per row."""
     if state == "revoked":
         return Q(revoked_on__isnull=False)
     if state == "expired":
         return Q(revoked_on__isnull=True, valid_until__lt=today)
-    return Q(revoked_on__isnull=True, valid_until__gte=today)
+    if state == "not_yet_valid":
+        return Q(revoked_on__isnull=True, valid_until__gte=today, valid_from__gt=today)
+    if state == "valid":
+        return Q(revoked_on__isnull=True, valid_until__gte=today, valid_from__lte=today)
+    raise ValueError(f"not a recorded certificate state: {state!r}")

@@ -20,22 +20,34 @@ def certificate_by_code(code: str) -> Certificate | None:
 
 
 def certificate_by_number(number: str) -> Certificate | None:
-    return Certificate.objects.filter(number=number.strip().translate(_BRACKETS)).first()
+    return Certificate.objects.select_related("replaced_by").filter(number=number.strip().translate(_BRACKETS)).first()
 
 
 def search_certificates(query: str) -> QuerySet[Certificate]:
     """Certificates whose number or organization name contains `query`, or whose verification
     code it is; newest first, at most `SEARCH_LIMIT`."""
     text = query.strip()
-    return Certificate.objects.filter(
-        Q(number__icontains=text.translate(_BRACKETS))
-        | Q(organization_name__icontains=text)
-        | Q(code=normalize_code(text))
-    ).order_by("-issued_on", "-year", "-sequence")[:SEARCH_LIMIT]
+    return (
+        Certificate.objects.select_related("replaced_by")
+        .filter(
+            Q(number__icontains=text.translate(_BRACKETS))
+            | Q(organization_name__icontains=text)
+            | Q(code=normalize_code(text))
+        )
+        .order_by("-issued_on", "-year", "-sequence")[:SEARCH_LIMIT]
+    )
 
 
 def organization_certificates(organization) -> QuerySet[Certificate]:
-    """All certificates ever issued to an organization (standing, expired and revoked), newest first."""
-    return Certificate.objects.filter(grade_record__organization=organization).order_by(
-        "-issued_on", "-year", "-sequence"
+    """All certificates ever issued to an organization (standing, expired and revoked), newest first.
+
+    Selected by the grade they certify and also by the identifier signed into them (the
+    organization's credit code or filing number): the link to the grade is not signed, so a
+    certificate of another organization moved onto this one's grade in the database is not
+    listed as this one's."""
+    identifier = organization.uscc or organization.filing_number or ""
+    return (
+        Certificate.objects.filter(grade_record__organization=organization, identifier=identifier)
+        .select_related("replaced_by")
+        .order_by("-issued_on", "-year", "-sequence")
     )

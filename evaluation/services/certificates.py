@@ -6,18 +6,25 @@ in the bureau's yearly series (市南社评字〔2026〕第003号), given a rand
 signed with the issuer's Ed25519 key over `canonical_data`. Afterwards nothing on it changes;
 the issuer may only revoke it (a downgrade, a cancellation, or the organization's end), and a
 downgrade that still reaches the threshold gets a new certificate with a new number that
-replaces the old one. docs/certificates.md describes the signed format and the offline check.
+replaces the old one. A revocation is a statement of its own, signed when it is made
+(`revocation_data`). docs/certificates.md describes the signed formats and the offline check.
+
+`certificate_status` is the one place that decides what the public is told of a certificate
+(the verification page, the API and the command all ask it).
 """
 
 import dataclasses
 import datetime
+import functools
 import json
+import operator
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,6 +40,7 @@ from ..models import Campaign, Certificate, OrganizationGrade
 from . import cases, grading
 
 FORMAT = "shinan-evaluation-certificate/1"
+REVOCATION_FORMAT = "shinan-evaluation-certificate-revocation/1"
 # The certificate's fields in its signed data (besides "format"), in the order of the model.
 SIGNED_FIELDS = (
     "number",
@@ -61,23 +69,42 @@ ENDED_STATUSES = {
 
 
 class CertificateState(models.TextChoices):
-    """What the issuer says of a certificate today. Whether its signature checks is told apart."""
+    """What the public is told of a certificate today. The first four follow from the record's
+    revocation and dates; INVALID overrides them when the record fails its signatures."""
 
     VALID = "valid", gettext_lazy("有效")
+    NOT_YET_VALID = "not_yet_valid", gettext_lazy("尚未生效")
     EXPIRED = "expired", gettext_lazy("已过期")
     REVOKED = "revoked", gettext_lazy("已撤销")
+    INVALID = "invalid", gettext_lazy("无效")
+
+
+# The states a record's own columns give (what `certificate_state_condition` can select in SQL);
+# INVALID needs the signatures checked, one certificate at a time.
+RECORDED_STATES = (
+    CertificateState.VALID,
+    CertificateState.NOT_YET_VALID,
+    CertificateState.EXPIRED,
+    CertificateState.REVOKED,
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class CertificateStatus:
-    state: str  # a CertificateState
-    signature_ok: bool
+    state: str  # the public verdict, a CertificateState: INVALID unless both checks pass
+    recorded_state: str  # what the record's revocation and dates say, the checks aside
+    signature_ok: bool  # the printed facts match their signature under the key `key_id` names
+    revocation_ok: bool  # the revocation (or its absence) matches its signed statement
     revoked_on: datetime.date | None
     revocation_reason: str
 
     @property
     def label(self) -> str:
         return str(CertificateState(self.state).label)
+
+    @property
+    def recorded_label(self) -> str:
+        return str(CertificateState(self.recorded_state).label)
 
 
 # --- The signed data ------------------------------------------------------------------------------
@@ -103,33 +130,94 @@ def canonical_data(certificate: Certificate) -> bytes:
 
 
 def signature_checks(certificate: Certificate) -> bool:
-    """Does the stored signature still match the stored facts under the issuer's public key?
-    False as soon as any signed field was changed in the database."""
-    return signing.verify(canonical_data(certificate), certificate.signature, signing.public_key_pem())
+    """Does the stored signature still match the stored facts under the issuer's key that
+    `key_id` names (the current one or a retired one)? False as soon as any signed field was
+    changed in the database, or for a key the issuer never had."""
+    key = signing.public_key_for(certificate.key_id)
+    return key is not None and signing.verify(canonical_data(certificate), certificate.signature, key)
 
 
-def export_document(certificate: Certificate) -> dict:
-    """The document for an offline check: the signed data, its signature and the public key."""
+def revocation_facts(certificate: Certificate) -> dict:
+    """The revocation statement as a JSON object: which certificate (code and number), when,
+    why, the number of the certificate replacing it (or null) and the id of the signing key."""
     return {
-        "data": signed_facts(certificate),
-        "signature": certificate.signature,
-        "public_key": signing.public_key_pem(),
+        "format": REVOCATION_FORMAT,
+        "code": certificate.code,
+        "number": certificate.number,
+        "revoked_on": certificate.revoked_on.isoformat() if certificate.revoked_on else None,
+        "reason": certificate.revocation_reason,
+        "replaced_by": certificate.replaced_by.number if certificate.replaced_by_id else None,
+        "key_id": certificate.revocation_key_id,
     }
 
 
+def revocation_data(certificate: Certificate) -> bytes:
+    """What the issuer signs when it revokes a certificate (canonical like `canonical_data`)."""
+    return canonical_json(revocation_facts(certificate))
+
+
+REVOCATION_FIELDS = ["revoked_on", "revocation_reason", "replaced_by", "revocation_key_id", "revocation_signature"]
+
+
+def _sign_revocation(certificate: Certificate) -> None:
+    """Sign the certificate's revocation as it now stands (date, reason, replacement) with the
+    current key, and save it with its statement's signature."""
+    certificate.revocation_key_id = signing.key_id()
+    certificate.revocation_signature = signing.sign(revocation_data(certificate))
+    certificate.save(update_fields=REVOCATION_FIELDS)
+
+
+def revocation_checks(certificate: Certificate) -> bool:
+    """Does the record's revocation agree with the issuer's signed statement? A revocation needs
+    a statement that verifies over its date, reason and replacement; a certificate that is not
+    revoked must carry no statement (a revocation cleared in the database leaves one behind).
+    A revocation deleted together with its statement cannot be seen from the row alone
+    (docs/certificates.md)."""
+    if certificate.revoked_on is None:
+        return not certificate.revocation_signature and not certificate.revocation_key_id
+    key = signing.public_key_for(certificate.revocation_key_id)
+    return key is not None and signing.verify(revocation_data(certificate), certificate.revocation_signature, key)
+
+
+def export_document(certificate: Certificate) -> dict:
+    """The document for an offline check: the signed data, its signature and the public key
+    that `key_id` names; with the signed revocation statement when the certificate was revoked."""
+    document = {
+        "data": signed_facts(certificate),
+        "signature": certificate.signature,
+        "public_key": signing.public_key_for(certificate.key_id) or signing.public_key_pem(),
+    }
+    if certificate.revoked_on is not None or certificate.revocation_signature:
+        document["revocation"] = {"data": revocation_facts(certificate), "signature": certificate.revocation_signature}
+    return document
+
+
+def dates_state(valid_from: datetime.date, valid_until: datetime.date, today: datetime.date) -> str:
+    """Expired after `valid_until`, not yet valid before `valid_from`, else valid."""
+    if today > valid_until:
+        return CertificateState.EXPIRED
+    if today < valid_from:
+        return CertificateState.NOT_YET_VALID
+    return CertificateState.VALID
+
+
 def certificate_status(certificate: Certificate, today: datetime.date | None = None) -> CertificateStatus:
-    """Revoked (whatever the dates), else expired after `valid_until`, else valid; with whether
-    the signature checks, which the caller shows apart (a forged "valid" is still invalid)."""
+    """The public verdict on a certificate today: invalid when its facts do not match their
+    signature or its revocation does not match its signed statement; else revoked (whatever the
+    dates), expired after `valid_until`, not yet valid before `valid_from`, or valid.
+    Load `replaced_by` with the certificate (select_related) when checking many."""
     today = today or timezone.localdate()
     if certificate.revoked_on is not None:
-        state = CertificateState.REVOKED
-    elif today > certificate.valid_until:
-        state = CertificateState.EXPIRED
+        recorded = CertificateState.REVOKED
     else:
-        state = CertificateState.VALID
+        recorded = dates_state(certificate.valid_from, certificate.valid_until, today)
+    signature_ok = signature_checks(certificate)
+    revocation_ok = revocation_checks(certificate)
     return CertificateStatus(
-        state=state,
-        signature_ok=signature_checks(certificate),
+        state=recorded if signature_ok and revocation_ok else CertificateState.INVALID,
+        recorded_state=recorded,
+        signature_ok=signature_ok,
+        revocation_ok=revocation_ok,
         revoked_on=certificate.revoked_on,
         revocation_reason=certificate.revocation_reason,
     )
@@ -180,22 +268,62 @@ def _current() -> Exists:
     return Exists(Certificate.objects.filter(grade_record=OuterRef("pk"), revoked_on__isnull=True))
 
 
-def certificates_to_issue(campaign: Campaign) -> QuerySet[OrganizationGrade]:
-    """Grades of the campaign's final cases that call for a certificate and have none standing:
-    in force (not cancelled, not expired), at or above the threshold, of an organization that
-    has not ended."""
+def _reaching_their_threshold() -> Q:
+    """Grades at or above the certificate threshold of their own case's campaign."""
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(case__campaign__certificate_threshold=threshold, grade__in=_grades_reaching(threshold))
+            for threshold in Grade.values
+        ),
+    )
+
+
+def _grades_to_certify(today: datetime.date) -> QuerySet[OrganizationGrade]:
     return (
-        OrganizationGrade.objects.filter(
-            case__campaign=campaign,
-            case__state=CaseState.FINAL,
-            status=GradeStatus.VALID,
-            valid_until__gte=timezone.localdate(),
-            grade__in=_grades_reaching(campaign.certificate_threshold),
-        )
+        OrganizationGrade.objects.filter(case__state=CaseState.FINAL, status=GradeStatus.VALID, valid_until__gte=today)
+        .filter(_reaching_their_threshold())
         .exclude(organization__status__in=list(ENDED_STATUSES))
         .exclude(_current())
-        .order_by("pk")
     )
+
+
+def certificates_to_issue(campaign: Campaign) -> QuerySet[OrganizationGrade]:
+    """Grades of the campaign's final cases that call for a certificate and have none standing:
+    in force or to come (not cancelled, not expired), at or above the threshold, of an
+    organization that has not ended."""
+    return _grades_to_certify(timezone.localdate()).filter(case__campaign=campaign).order_by("pk")
+
+
+def with_count_to_issue(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """The campaigns, each annotated with `to_issue`: how many `certificates_to_issue` it has,
+    counted for all of them in the one query."""
+    counts = (
+        _grades_to_certify(timezone.localdate())
+        .filter(case__campaign=OuterRef("pk"))
+        .order_by()
+        .values("case__campaign")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return campaigns.annotate(to_issue=Coalesce(Subquery(counts), 0))
+
+
+def lock_organization(organization_id: int) -> Organization:
+    """Lock an organization's row until the transaction ends (PostgreSQL; SQLite serializes
+    writers anyway), and read it afresh.
+
+    Issuing and revoking a certificate both take this lock, before any grade or certificate
+    row. Issuing checks that the organization has not ended and that the grade has no standing
+    certificate, then inserts one; a deregistration (which changes the status under this lock in
+    `registry.services.organizations`) revokes the standing certificates it can see. With only
+    the grade locked, a deregistration committing between that check and the insert would miss
+    the certificate being issued (not yet committed, so invisible), which would then stand for an
+    ended organization. Holding the organization's lock, one waits for the other: the revocation
+    sees the new certificate, or the issue sees the ended status. Every path takes the locks in
+    the same order, organization first (`services.grades` too), so that no two deadlock.
+    """
+    return Organization.objects.select_for_update().get(pk=organization_id)
 
 
 @transaction.atomic
@@ -211,11 +339,13 @@ def issue_certificate(
     allocated in this transaction, so a failure (even in the PDF) gives it back: no gaps.
     """
     on = on or timezone.localdate()
+    organization = lock_organization(grade_record.organization_id)  # first: see `lock_organization`
     grade = (
         OrganizationGrade.objects.select_for_update(of=("self",))
-        .select_related("organization", "case__campaign__authority", "case__campaign__committee")
+        .select_related("case__campaign__authority", "case__campaign__committee")
         .get(pk=grade_record.pk)
     )
+    grade.organization = organization
     campaign = grade.case.campaign
     if actor is not None and not cases.is_campaign_officer(actor, campaign):
         raise PermissionDenied(_("只有该评估活动所属登记管理机关的工作人员可以颁发证书。"))
@@ -224,11 +354,11 @@ def issue_certificate(
         or grade.case.state != CaseState.FINAL
         or on > grade.valid_until
         or not grading.reaches(grade.grade, campaign.certificate_threshold)
-        or grade.organization.status in ENDED_STATUSES
+        or organization.status in ENDED_STATUSES
         or grade.certificates.filter(revoked_on__isnull=True).exists()
     ):
         return None
-    organization, authority = grade.organization, campaign.authority
+    authority = campaign.authority
     prefix = number_prefix(authority)
     sequence = allocate_number(series=_series(prefix), year=on.year)
     certificate = Certificate(
@@ -270,12 +400,16 @@ def revoke_certificates(
     on: datetime.date,
 ) -> list[Certificate]:
     """Revoke, on `on` and for `reason`, every standing certificate of a grade or of all of an
-    organization's grades; returns them (none is an error: there may be nothing to revoke)."""
+    organization's grades, each with the issuer's signed revocation statement; returns them
+    (none is an error: there may be nothing to revoke)."""
     if (grade_record is None) == (organization is None):
         raise TypeError("revoke_certificates needs exactly one of grade_record and organization")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写撤销原因。")})
+    # The organization first, as when issuing: a certificate being issued is then either
+    # committed and seen here, or waits and finds the organization ended (`lock_organization`).
+    lock_organization(organization.pk if organization is not None else grade_record.organization_id)
     standing = Certificate.objects.select_for_update().filter(revoked_on__isnull=True)
     if grade_record is not None:
         standing = standing.filter(grade_record=grade_record)
@@ -284,7 +418,7 @@ def revoke_certificates(
     revoked = list(standing.order_by("pk"))
     for certificate in revoked:
         certificate.revoked_on, certificate.revocation_reason = on, reason
-        certificate.save(update_fields=["revoked_on", "revocation_reason"])
+        _sign_revocation(certificate)
     return revoked
 
 
@@ -302,7 +436,7 @@ def reissue_after_regrading(
     if new is not None:
         for old in revoked:
             old.replaced_by = new
-            old.save(update_fields=["replaced_by"])
+            _sign_revocation(old)  # signed again: the statement names the replacement
     return new
 
 

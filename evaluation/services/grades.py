@@ -202,6 +202,9 @@ def _record_change(*, grade: OrganizationGrade, kind: str, to_grade: str, reason
 
 
 def _locked(grade: OrganizationGrade) -> OrganizationGrade:
+    # The organization before the grade, in the order issuing a certificate takes them (the
+    # change revokes and may reissue it): see `certificates.lock_organization`.
+    certificates.lock_organization(grade.organization_id)
     return OrganizationGrade.objects.select_for_update().select_related("case__campaign__authority").get(pk=grade.pk)
 
 

@@ -57,7 +57,8 @@ class CertificateFilterSet(WagtailFilterSet):
     )
     state = django_filters.ChoiceFilter(
         label=gettext_lazy("状态"),
-        choices=certificates.CertificateState.choices,
+        # "invalid" is not among them: it needs each signature checked, which the list shows per row.
+        choices=[(state.value, state.label) for state in certificates.RECORDED_STATES],
         method="filter_state",
         empty_label=gettext_lazy("全部"),
     )
@@ -71,7 +72,8 @@ class CertificateFilterSet(WagtailFilterSet):
 
 
 class StateColumn(StatusTagColumn):
-    """Valid, expired or revoked; "signature fails" in front of it when the record was altered."""
+    """Valid, not yet valid, expired or revoked; "signature fails" in front of it when the
+    record was altered."""
 
     def __init__(self, name, **kwargs):
         super().__init__(
@@ -88,7 +90,11 @@ class StateColumn(StatusTagColumn):
 
     def get_value(self, certificate):
         status = self.status(certificate)
-        return status.label if status.signature_ok else _("签名不符（%(state)s）") % {"state": status.label}
+        if not status.signature_ok:
+            return _("签名不符（%(state)s）") % {"state": status.recorded_label}
+        if not status.revocation_ok:
+            return _("撤销记录与签名不符（%(state)s）") % {"state": status.recorded_label}
+        return status.label
 
 
 class PdfColumn(Column):
@@ -149,7 +155,7 @@ class IssueIndexView(View):
 
     def get(self, request):
         campaigns = list(
-            campaigns_for_officer(request.user)
+            certificates.with_count_to_issue(campaigns_for_officer(request.user))
             .annotate(
                 issued=Count(
                     "cases__final_grade__certificates",
@@ -162,8 +168,6 @@ class IssueIndexView(View):
             certificate_runs_for_officer(request.user).filter(status__in=ACTIVE).values_list("campaign", flat=True)
         )
         for campaign in campaigns:
-            # One count per campaign: an officer has a handful of campaigns.
-            campaign.to_issue = certificates.certificates_to_issue(campaign).count()
             campaign.running = campaign.pk in active
         runs = certificate_runs_for_officer(request.user)[:20]
         return TemplateResponse(request, self.template_name, {"campaigns": campaigns, "runs": runs})

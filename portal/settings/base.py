@@ -175,6 +175,9 @@ CERTIFICATE_SIGNING_KEY_FILE = env.path(
     "CERTIFICATE_SIGNING_KEY_FILE", default=BASE_DIR / "var" / "keys" / "certificate-signing-key.pem"
 )
 CERTIFICATE_SIGNING_KEY_GENERATE = True
+# Public keys that signed earlier certificates before a key rotation: PEM files or directories of
+# them (comma-separated in the environment); a certificate is checked against the key its key_id names.
+CERTIFICATE_RETIRED_PUBLIC_KEYS = env.list("CERTIFICATE_RETIRED_PUBLIC_KEYS", default=[])
 # The words before the year in certificate numbers (市南社评字〔2026〕第003号), and other bureaus' own
 # words by their division code ("370200=青社评字"); numbers run per prefix and year.
 CERTIFICATE_NUMBER_PREFIX = env.str("CERTIFICATE_NUMBER_PREFIX", default="市南社评字")

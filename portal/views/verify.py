@@ -1,12 +1,15 @@
 """The public verification of evaluation certificates (DESIGN.md section 10).
 
 /verify/ searches certificates by number or organization name and publishes the issuer's public
-key; /verify/<code>/ (the QR code's target) says whether a certificate is valid, expired or
-revoked and whether its signature checks; /verify/<code>/certificate.json gives its signed data
-for an offline check (docs/certificates.md). Only what is printed on certificates is shown.
+keys (the current one and the retired ones, which signed earlier certificates);
+/verify/<code>/ (the QR code's target) says whether a certificate is valid, not yet valid,
+expired, revoked or invalid (its record does not match its signatures);
+/verify/<code>/certificate.json gives its signed data for an offline check; /verify/public-key.pem
+is the current key and /verify/keys/<key_id>.pem any of them (docs/certificates.md). Only what
+is printed on certificates is shown.
 """
 
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +43,7 @@ def verify_index(request):
             "results": results,
             "limit": SEARCH_LIMIT,
             "max_query": MAX_QUERY,
-            "public_key_pem": signing.public_key_pem(),
+            "public_keys": signing.public_keys(),
             "key_id": signing.key_id(),
         },
     )
@@ -57,6 +60,8 @@ def verify_certificate(request, code: str):
             "certificate": certificate,
             "status": certificate_status(certificate),
             "key_id": signing.key_id(),
+            # The key it names, if the issuer has it (a key_id altered in the database may name none).
+            "signing_key_known": signing.public_key_for(certificate.key_id) is not None,
         },
     )
 
@@ -71,8 +76,20 @@ def certificate_json(request, code: str):
     return response
 
 
-def public_key(request):
-    """The issuer's public key (PEM), against which anyone can check a certificate's signature."""
-    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
-    response["Content-Disposition"] = 'attachment; filename="shinan-certificate-public-key.pem"'
+def _pem_response(pem: str, filename: str) -> HttpResponse:
+    response = HttpResponse(pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def public_key(request):
+    """The issuer's current public key (PEM), against which anyone can check a certificate's signature."""
+    return _pem_response(signing.public_key_pem(), "shinan-certificate-public-key.pem")
+
+
+def public_key_by_id(request, key_id: str):
+    """One of the issuer's public keys, current or retired, by its id (a certificate's `key_id`)."""
+    pem = signing.public_key_for(key_id)
+    if pem is None:
+        raise Http404(_("没有这个标识的公钥。"))
+    return _pem_response(pem, f"shinan-certificate-public-key-{key_id}.pem")

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evaluation.enums import Grade
-from evaluation.models import Certificate, CertificateRun
+from evaluation.enums import CaseState, Grade
+from evaluation.models import Campaign, Certificate, CertificateRun
 from evaluation.services import certificate_pdf, certificate_runs, certificates
 from evaluation.tasks import issue_campaign_certificates_task
 from registry.enums import Role
@@ -280,3 +280,43 @@ def test_the_certificate_list_makes_as_many_queries_for_one_as_for_three(
         page = client.get(url).content.decode()
     assert all(grade.organization.name in page for grade in to_certify)
     assert len(three) == len(one)
+
+
+def test_the_campaigns_page_counts_what_to_issue_in_the_same_queries_for_one_campaign_as_for_four(
+    client, evaluation, graded, grant, make_case, tree
+):
+    client.force_login(evaluation.officer)
+    url = reverse("evaluation_certificate_issue:index")
+    client.get(url)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(url)
+    assert [campaign.to_issue for campaign in response.context["campaigns"]] == [3]
+
+    for year, threshold in ((2023, Grade.A3), (2024, Grade.A5), (2025, Grade.A3)):
+        campaign = Campaign.objects.create(
+            name=f"{year}年度评估",
+            year=year,
+            authority=evaluation.campaign.authority,
+            committee=evaluation.committee,
+            certificate_threshold=threshold,
+            applications_open_on=datetime.date(year, 3, 1),
+            applications_close_on=datetime.date(year, 6, 30),
+            scoring_closes_on=datetime.date(year, 9, 30),
+        )
+        organization = create_org(street=tree.zhanshan, name=f"市南区{year}年参评协会")
+        case = make_case(state=CaseState.FINAL, organization=organization, decided_grade=Grade.A4)
+        case.campaign = campaign
+        case.save()
+        grant(organization, Grade.A4, valid=VALID, case=case)
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(url)
+    campaigns = response.context["campaigns"]
+    # Each campaign's own threshold: its 4A grade calls for a certificate at 3A, not at 5A.
+    assert {campaign.year: campaign.to_issue for campaign in campaigns} == {
+        evaluation.campaign.year: 3,
+        2023: 1,
+        2024: 0,
+        2025: 1,
+    }
+    assert all(campaign.to_issue == certificates.certificates_to_issue(campaign).count() for campaign in campaigns)
+    assert len(four) == len(one)

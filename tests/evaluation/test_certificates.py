@@ -15,17 +15,21 @@ from django.utils import timezone
 from evaluation import signing
 from evaluation.enums import CaseState, Grade, GradeStatus
 from evaluation.models import Campaign, Certificate, Committee
+from evaluation.selectors.certificate_access import certificate_state_condition
 from evaluation.services import certificate_pdf
 from evaluation.services.certificates import (
     CODE_ALPHABET,
     CODE_LENGTH,
     FORMAT,
+    RECORDED_STATES,
+    REVOCATION_FORMAT,
     SIGNED_FIELDS,
     CertificateState,
     canonical_data,
     certificate_status,
     certificates_to_issue,
     issue_certificate,
+    revocation_data,
     revoke_certificates,
     verify_url,
 )
@@ -288,7 +292,8 @@ def test_changing_any_signed_field_in_the_database_makes_it_invalid(certificate,
     certificate.refresh_from_db()
     status = certificate_status(certificate)
     assert status.signature_ok is False
-    assert status.state == CertificateState.VALID  # the dates say valid; the signature says not to trust it
+    assert status.recorded_state == CertificateState.VALID  # what the dates say ...
+    assert status.state == CertificateState.INVALID  # ... is not what the public is told
 
 
 def test_a_changed_signature_or_another_key_makes_it_invalid(certificate, settings, tmp_path):
@@ -358,7 +363,8 @@ def test_a_downgrade_still_at_the_threshold_replaces_the_certificate(evaluation,
     assert certificate.revoked_on == today()
     assert certificate.revocation_reason == "评估等级由4A降为3A：年度检查不合格"
     assert certificate_status(certificate).state == CertificateState.REVOKED
-    assert certificate_status(certificate).signature_ok  # revocation is not part of the signed facts
+    assert certificate_status(certificate).signature_ok  # revocation is not part of the signed facts ...
+    assert certificate_status(certificate).revocation_ok  # ... but a statement signed on its own
     assert new.number == number(2) and new.code != certificate.code
     assert new.grade == Grade.A3 and new.grade_record == certificate.grade_record
     assert new.valid_until == certificate.valid_until and new.pdf
@@ -449,3 +455,224 @@ def test_a_revocation_needs_a_reason_and_one_target(certificate):
     with transaction.atomic():
         assert revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=today()) == [certificate]
     assert revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=today()) == []
+
+
+# --- Not yet in force ---------------------------------------------------------------------------------
+
+
+def test_not_yet_valid_before_its_first_day(certificate):
+    assert certificate_status(certificate, today=certificate.valid_from - DAY).state == CertificateState.NOT_YET_VALID
+    assert certificate_status(certificate, today=certificate.valid_from).state == CertificateState.VALID
+
+
+def test_a_grade_awarded_this_year_for_the_next_is_certified_not_yet_valid(evaluation, grant, no_pdf):
+    """The calendar-years rule: a grade awarded this year runs from 1 January next year."""
+    start = datetime.date(today().year + 1, 1, 1)
+    grade = grant(
+        evaluation.organization, Grade.A4, valid=(start, datetime.date(start.year + 4, 12, 31)), awarded_on=today()
+    )
+    assert list(certificates_to_issue(evaluation.campaign)) == [grade]
+    certificate = issue_certificate(grade_record=grade)
+
+    status = certificate_status(certificate)
+    assert status.signature_ok and status.state == CertificateState.NOT_YET_VALID
+    assert status.label == "尚未生效"
+    assert certificate_status(certificate, today=start).state == CertificateState.VALID
+
+
+def test_the_state_condition_selects_what_the_status_says(grant, organizations, no_pdf):
+    now = today()
+    current, future, past, ended = organizations(4)
+    issue_certificate(grade_record=grant(current, valid=(now - DAY, now + 400 * DAY)))
+    issue_certificate(grade_record=grant(future, valid=(now + DAY, now + 400 * DAY)))
+    issue_certificate(grade_record=grant(past, valid=(now - 400 * DAY, now - DAY)), on=now - 100 * DAY)
+    revoked = issue_certificate(grade_record=grant(ended, valid=(now - DAY, now + 400 * DAY)))
+    revoke_certificates(grade_record=revoked.grade_record, reason="误发", on=now)
+
+    everything = list(Certificate.objects.all())
+    assert {certificate_status(certificate, now).state for certificate in everything} == set(RECORDED_STATES)
+    for state in RECORDED_STATES:
+        selected = set(Certificate.objects.filter(certificate_state_condition(state, now)))
+        assert selected == {c for c in everything if certificate_status(c, now).state == state}, state
+    with pytest.raises(ValueError):
+        certificate_state_condition(CertificateState.INVALID, now)
+
+
+# --- The signed revocation ----------------------------------------------------------------------------
+
+
+def test_a_revocation_is_a_signed_statement_naming_the_replacement(evaluation, certificate):
+    downgrade_grade(
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="年度检查不合格", actor=evaluation.officer, on=today()
+    )
+    certificate.refresh_from_db()
+    statement = json.loads(revocation_data(certificate))
+    assert statement == {
+        "format": REVOCATION_FORMAT,
+        "code": certificate.code,
+        "number": certificate.number,
+        "revoked_on": today().isoformat(),
+        "reason": "评估等级由4A降为3A：年度检查不合格",
+        "replaced_by": certificate.replaced_by.number,
+        "key_id": signing.key_id(),
+    }
+    assert certificate.revocation_key_id == signing.key_id()
+    assert signing.verify(revocation_data(certificate), certificate.revocation_signature, signing.public_key_pem())
+    new = certificate.replaced_by
+    assert (new.revocation_signature, new.revocation_key_id) == ("", "")
+    assert certificate_status(new).revocation_ok and certificate_status(new).state == CertificateState.VALID
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"revoked_on": None, "revocation_reason": ""}, id="revocation-cleared-statement-left"),
+        pytest.param({"revocation_reason": "另一原因"}, id="reason"),
+        pytest.param({"revoked_on": datetime.date(2000, 1, 1)}, id="date"),
+        pytest.param({"revocation_signature": ""}, id="statement-removed"),
+        pytest.param({"revocation_key_id": "0123456789abcdef"}, id="unknown-key"),
+        pytest.param({"replaced_by": None}, id="replacement-unlinked"),
+    ],
+)
+def test_a_revocation_changed_in_the_database_shows_invalid(evaluation, certificate, change):
+    downgrade_grade(
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="复查", actor=evaluation.officer, on=today()
+    )
+    Certificate.objects.filter(pk=certificate.pk).update(**change)
+    certificate.refresh_from_db()
+    status = certificate_status(certificate)
+    assert status.signature_ok and not status.revocation_ok
+    assert status.state == CertificateState.INVALID
+
+
+def test_a_revocation_written_in_the_database_without_a_statement_shows_invalid(certificate):
+    Certificate.objects.filter(pk=certificate.pk).update(revoked_on=today(), revocation_reason="伪造的撤销")
+    certificate.refresh_from_db()
+    assert certificate_status(certificate).state == CertificateState.INVALID
+
+
+def test_known_limit_a_revocation_deleted_with_its_statement_is_not_seen(certificate):
+    """docs/certificates.md: the row alone cannot show that a revocation was deleted whole."""
+    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=today())
+    Certificate.objects.filter(pk=certificate.pk).update(
+        revoked_on=None, revocation_reason="", revocation_key_id="", revocation_signature=""
+    )
+    certificate.refresh_from_db()
+    assert certificate_status(certificate).state == CertificateState.VALID
+
+
+# --- Key rotation -------------------------------------------------------------------------------------
+
+
+def test_after_a_key_rotation_earlier_certificates_verify_with_the_retired_key(
+    certificate, settings, tmp_path, grant, in_force, organizations, no_pdf
+):
+    old_pem, old_id = signing.public_key_pem(), signing.key_id()
+    retired = tmp_path / "retired"
+    retired.mkdir()
+    (retired / "2026.pem").write_text(old_pem)
+    settings.CERTIFICATE_SIGNING_KEY_FILE = tmp_path / "new" / "key.pem"  # a new key
+    assert signing.key_id() != old_id
+    assert certificate_status(certificate).state == CertificateState.INVALID  # its key is unknown
+
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = str(retired)  # a directory of PEM files
+    assert certificate_status(certificate).state == CertificateState.VALID
+    keys = signing.public_keys()
+    assert [(key.key_id, key.current) for key in keys] == [(signing.key_id(), True), (old_id, False)]
+    assert signing.public_key_for(old_id) == old_pem and signing.public_key_for("0123456789abcdef") is None
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = [str(retired / "2026.pem")]  # or a list of files
+    assert certificate_status(certificate).state == CertificateState.VALID
+
+    # Only the current key signs: new certificates, and the revocation of an earlier one.
+    (other,) = organizations(1)
+    new = issue_certificate(grade_record=grant(other, valid=in_force))
+    assert new.key_id == signing.key_id() and certificate_status(new).state == CertificateState.VALID
+    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=today())
+    certificate.refresh_from_db()
+    assert (certificate.key_id, certificate.revocation_key_id) == (old_id, signing.key_id())
+    assert certificate_status(certificate).state == CertificateState.REVOKED
+
+
+def test_a_retired_key_that_is_missing_or_no_key_is_a_configuration_error(settings, tmp_path):
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = [str(tmp_path / "absent.pem")]
+    with pytest.raises(ImproperlyConfigured, match=r"absent\.pem"):
+        signing.public_keys()
+    (tmp_path / "bad.pem").write_text("not a key")
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = [str(tmp_path / "bad.pem")]
+    with pytest.raises(ImproperlyConfigured, match=r"bad\.pem"):
+        signing.public_keys()
+
+
+# --- Issuing and revoking under the organization's lock (PostgreSQL) ----------------------------------
+
+
+def _in_thread(target, results, errors):
+    def run():
+        try:
+            results.append(target())
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _deregister(organization):
+    update_organization(
+        organization=organization, actor=None, data={"status": OrganizationStatus.DEREGISTERED}, source="注销登记"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_issue_waits_for_a_deregistration_and_then_issues_nothing(evaluation, graded, no_pdf):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes writers, so there are no row locks to wait for")
+    revoked, release = threading.Event(), threading.Event()
+    results, errors = [], []
+
+    def deregister():
+        with transaction.atomic():
+            _deregister(evaluation.organization)
+            revoked.set()  # its certificates revoked, the transaction still open
+            release.wait(timeout=30)
+
+    deregistering = _in_thread(deregister, [], errors)
+    assert revoked.wait(timeout=30)
+    issuing = _in_thread(lambda: issue_certificate(grade_record=graded), results, errors)
+    issuing.join(timeout=1)
+    assert issuing.is_alive()  # waiting for the organization's lock
+    release.set()
+    deregistering.join(timeout=30)
+    issuing.join(timeout=30)
+    assert errors == []
+    assert results == [None]
+    assert not Certificate.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deregistration_during_an_issue_revokes_the_new_certificate(evaluation, graded, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes writers, so there are no row locks to wait for")
+    inserted, release = threading.Event(), threading.Event()
+
+    def slow_pdf(certificate):  # the certificate's row is written, the transaction still open
+        inserted.set()
+        release.wait(timeout=30)
+
+    monkeypatch.setattr(certificate_pdf, "store_pdf", slow_pdf)
+    errors = []
+    issuing = _in_thread(lambda: issue_certificate(grade_record=graded), [], errors)
+    assert inserted.wait(timeout=30)
+    deregistering = _in_thread(lambda: _deregister(evaluation.organization), [], errors)
+    deregistering.join(timeout=1)
+    assert deregistering.is_alive()  # waiting for the organization's lock
+    release.set()
+    issuing.join(timeout=30)
+    deregistering.join(timeout=30)
+    assert errors == []
+    certificate = Certificate.objects.get()
+    assert (certificate.revoked_on, certificate.revocation_reason) == (today(), "该组织已注销登记。")
+    assert certificate_status(certificate).state == CertificateState.REVOKED

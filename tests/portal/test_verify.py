@@ -13,7 +13,7 @@ from django.utils import timezone
 from evaluation import signing
 from evaluation.enums import Grade
 from evaluation.models import Certificate
-from evaluation.services.certificates import canonical_json, issue_certificate
+from evaluation.services.certificates import canonical_json, issue_certificate, revoke_certificates
 from evaluation.services.grades import downgrade_grade
 from registry.enums import OrganizationStatus
 from registry.services.organizations import update_organization
@@ -114,7 +114,14 @@ def test_an_expired_certificate(client, grant, evaluation):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("grade", Grade.A5), ("organization_name", "冒名协会"), ("valid_until", TODAY + 3650 * DAY), ("number", "伪造号")],
+    [
+        ("grade", Grade.A5),
+        ("organization_name", "冒名协会"),
+        ("valid_until", TODAY + 3650 * DAY),
+        ("number", "伪造号"),
+        ("key_id", "no/such key"),
+        ("key_id", ""),
+    ],
 )
 def test_a_record_changed_in_the_database_shows_invalid(client, certificate, field, value):
     Certificate.objects.filter(pk=certificate.pk).update(**{field: value})
@@ -249,7 +256,7 @@ def test_api_certificate_revoked_tampered_and_not_found(client, evaluation, cert
 
     Certificate.objects.filter(pk=certificate.replaced_by.pk).update(grade=Grade.A5)
     data = client.get(f"/api/v1/certificates/{certificate.replaced_by.code}").json()
-    assert data["signature_ok"] is False and data["status"] == "valid"
+    assert data["signature_ok"] is False and data["status"] == "invalid"
 
     response = client.get("/api/v1/certificates/NOPE")
     assert response.status_code == 404
@@ -271,6 +278,7 @@ def test_api_organization_lists_its_certificates(client, evaluation, certificate
             "valid_from": new.valid_from.isoformat(),
             "valid_until": new.valid_until.isoformat(),
             "status": "valid",
+            "signature_ok": True,
             "verify_url": f"https://shinan.example/verify/{new.code}/",
         },
         {
@@ -280,6 +288,7 @@ def test_api_organization_lists_its_certificates(client, evaluation, certificate
             "valid_from": certificate.valid_from.isoformat(),
             "valid_until": certificate.valid_until.isoformat(),
             "status": "revoked",
+            "signature_ok": True,
             "verify_url": f"https://shinan.example/verify/{certificate.code}/",
         },
     ]
@@ -295,6 +304,128 @@ def test_openapi_describes_the_certificate_endpoint_and_field(client):
     components = schema["components"]["schemas"]
     assert set(components["CertificateDetailOut"]["required"]) >= {"status", "signature_ok", "number", "verify_url"}
     listed = components["CertificateOut"]["properties"]
-    assert set(listed) == {"number", "code", "grade", "valid_from", "valid_until", "status", "verify_url"}
-    assert listed["status"]["enum"] == ["valid", "expired", "revoked"]
+    assert set(listed) == {
+        "number",
+        "code",
+        "grade",
+        "valid_from",
+        "valid_until",
+        "status",
+        "signature_ok",
+        "verify_url",
+    }
+    states = ["valid", "not_yet_valid", "expired", "revoked", "invalid"]
+    assert listed["status"]["enum"] == states
+    assert components["CertificateDetailOut"]["properties"]["status"]["enum"] == states
+    for schema in ("CertificateOut", "CertificateDetailOut"):
+        description = components[schema]["properties"]["status"]["description"]
+        assert all(f"`{state}`" in description for state in states)
+    assert "signature_ok" in components["CertificateOut"]["required"]
     assert "certificates" in components["OrganizationDetailOut"]["required"]
+
+
+# --- Not yet in force ----------------------------------------------------------------------------------
+
+
+def test_a_certificate_of_a_grade_from_next_year_shows_not_yet_valid(client, evaluation, grant):
+    """The calendar-years rule: awarded this year, in force from 1 January next year."""
+    start = datetime.date(TODAY.year + 1, 1, 1)
+    grade = grant(
+        evaluation.organization, Grade.A4, valid=(start, datetime.date(start.year + 4, 12, 31)), awarded_on=TODAY
+    )
+    certificate = issue_certificate(grade_record=grade)
+
+    html = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert verdict(html) == "not_yet_valid"
+    assert "尚未生效" in html and f"有效期为{start.isoformat()}至" in html
+    assert "尚未生效" in client.get("/verify/", {"q": certificate.number}).content.decode()
+    assert client.get(f"/api/v1/certificates/{certificate.code}").json()["status"] == "not_yet_valid"
+    listed = client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()["certificates"]
+    assert [(item["number"], item["status"]) for item in listed] == [(certificate.number, "not_yet_valid")]
+
+
+# --- Tampering: one verdict for the page, the API and the organization's list --------------------------
+
+
+def test_a_tampered_certificate_is_invalid_in_the_organizations_list(client, evaluation, certificate):
+    Certificate.objects.filter(pk=certificate.pk).update(grade=Grade.A5)
+    (listed,) = client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()["certificates"]
+    assert (listed["grade"], listed["status"], listed["signature_ok"]) == ("5A", "invalid", False)
+
+
+def test_another_organizations_certificate_moved_onto_a_grade_is_not_listed(client, evaluation, grant, in_force):
+    """The link to the grade is not signed; the identifier printed on the certificate is."""
+    other = create_org(street=evaluation.organization.street, name="湛山书画协会")
+    foreign = issue_certificate(grade_record=grant(other, Grade.A5, valid=in_force))
+    own_grade = grant(evaluation.organization, Grade.A2, valid=in_force)  # no certificate of its own
+    Certificate.objects.filter(pk=foreign.pk).update(grade_record=own_grade)
+
+    assert client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()["certificates"] == []
+
+
+def test_a_revocation_cleared_in_the_database_shows_invalid_not_valid(client, evaluation, certificate):
+    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=TODAY)
+    Certificate.objects.filter(pk=certificate.pk).update(revoked_on=None, revocation_reason="")
+
+    html = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert verdict(html) == "invalid"
+    assert "撤销记录与发证机关签名的撤销声明不符" in html
+    assert "无效（撤销记录不符）" in client.get("/verify/", {"q": certificate.number}).content.decode()
+    data = client.get(f"/api/v1/certificates/{certificate.code}").json()
+    assert (data["status"], data["signature_ok"]) == ("invalid", True)
+    (listed,) = client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()["certificates"]
+    assert listed["status"] == "invalid"
+
+
+def test_the_offline_document_of_a_revoked_certificate_carries_the_signed_statement(client, certificate):
+    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=TODAY)
+    document = client.get(f"/verify/{certificate.code}/certificate.json").json()
+    statement = document["revocation"]
+    assert statement["data"]["code"] == certificate.code and statement["data"]["reason"] == "误发"
+    assert signing.verify(canonical_json(statement["data"]), statement["signature"], signing.public_key_pem())
+
+
+# --- Key rotation: every key published, each certificate checked by its own ---------------------------
+
+
+@pytest.fixture
+def rotated(settings, tmp_path, certificate):
+    """The key that signed `certificate` retired (kept as a PEM file) and a new current key;
+    returns the retired key's (id, PEM)."""
+    old = (signing.key_id(), signing.public_key_pem())
+    retired = tmp_path / "retired"
+    retired.mkdir()
+    (retired / "old.pem").write_text(old[1])
+    settings.CERTIFICATE_SIGNING_KEY_FILE = tmp_path / "new" / "key.pem"
+    settings.CERTIFICATE_RETIRED_PUBLIC_KEYS = [str(retired)]
+    return old
+
+
+def test_after_a_rotation_earlier_certificates_still_show_valid(client, certificate, rotated):
+    assert signing.key_id() != certificate.key_id
+    html = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert verdict(html) == "valid" and "核对无误" in html
+    assert f'href="/verify/keys/{certificate.key_id}.pem"' in html
+    assert client.get(f"/api/v1/certificates/{certificate.code}").json()["status"] == "valid"
+
+
+def test_the_index_publishes_the_current_and_the_retired_keys(client, certificate, rotated):
+    old_id, old_pem = rotated
+    html = client.get("/verify/").content.decode()
+    for key_id, pem in ((signing.key_id(), signing.public_key_pem()), (old_id, old_pem)):
+        assert key_id in html and pem.strip() in html
+        assert f'href="/verify/keys/{key_id}.pem"' in html
+    current_at, retired_at = html.index(f'id="key-{signing.key_id()}"'), html.index(f'id="key-{old_id}"')
+    assert current_at < retired_at  # the current key first
+    assert "当前公钥" in html[current_at:retired_at] and "已停用的公钥" in html[retired_at:]
+
+
+def test_each_key_downloads_by_its_id(client, certificate, rotated):
+    old_id, old_pem = rotated
+    assert client.get("/verify/public-key.pem").content.decode() == signing.public_key_pem()
+    for key_id, pem in ((signing.key_id(), signing.public_key_pem()), (old_id, old_pem)):
+        response = client.get(f"/verify/keys/{key_id}.pem")
+        assert response.status_code == 200 and response["Content-Type"] == "application/x-pem-file"
+        assert response.content.decode() == pem
+        assert signing.key_id_of(response.content.decode()) == key_id
+    assert client.get("/verify/keys/0123456789abcdef.pem").status_code == 404
