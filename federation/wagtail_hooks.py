@@ -2,9 +2,14 @@
 
 from wagtail import hooks
 
+from . import hub_views  # noqa: F401  (registers the hub: dashboard, council, yearly reports)
+from .incubation_views import IncubationViewSetGroup
 from .views import FederationViewSet
 
 
 @hooks.register("register_admin_viewset")
 def register_federation_viewset():
     return FederationViewSet()
+
+
+hooks.register("register_admin_viewset", IncubationViewSetGroup)

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from evaluation.demo import AGENCY_NAME, COMMITTEE_NAME, create_demo_evaluations, create_evaluation_bodies
 from evaluation.enums import AgencyRole
 from evaluation.services.people import add_agency_member, add_committee_member
-from federation.demo import admit_members, found_federations
+from federation.demo import admit_members, file_reports, found_federations, seat_councils
+from federation.incubation_demo import create_demo_incubations
 from federation.models import Federation
 from federation.services import add_federation_staff
 from registry import demo as registry_demo
@@ -153,6 +154,24 @@ def create_demo_users(*, units: dict, agency, committee) -> int:
     return created
 
 
+def _federation_hub(seed: int, *, today) -> tuple[int, int]:
+    """Councils for every federation and, for some, last year's report filed and acknowledged:
+    the demo street's by its federation staff and street officer, the others' by the admin."""
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(username__in=["admin", "federation_staff", "street_officer"])
+    }
+    seats = seat_councils(rng=demo_random(seed, "councils"), actor=users["admin"])
+    reports = file_reports(
+        rng=demo_random(seed, "federation-reports"),
+        year=today.year - 1,
+        filers={DEMO_STREET_CODE: users["federation_staff"]},
+        acknowledgers={DEMO_STREET_CODE: users["street_officer"]},
+        default_actor=users["admin"],
+    )
+    return seats, reports
+
+
 def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
     """Load the demo for `seed` in one transaction (an interrupted load leaves nothing behind);
     returns how many of each thing were created, all zero on a second run."""
@@ -171,8 +190,10 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         agency, committee, bodies = create_evaluation_bodies(district=units[DISTRICT_CODE])
         create_demo_content(stdout=stdout)
         users = create_demo_users(units=units, agency=agency, committee=committee)
+        councils, federation_reports = _federation_hub(seed, today=timezone.localdate())
         ensure_site_pages()
         workflows = create_demo_workflows()
+        incubations = create_demo_incubations(today=timezone.localdate())
         evaluations = create_demo_evaluations(
             seed=seed, district=units[DISTRICT_CODE], agency=agency, committee=committee, today=timezone.localdate()
         )
@@ -181,10 +202,13 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         "organizations": organizations,
         "federations": federations,
         "members": members,
+        "council_seats": councils,
+        "federation_reports": federation_reports,
         "annual_reports": reports,
         "evaluation_bodies": bodies,
         "users": users,
         "workflows": workflows,
+        "incubations": incubations,
         **evaluations,
     }
     if stdout is not None:
@@ -192,7 +216,8 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
             f"演示数据（种子 {seed}）：新建行政单位 {units_added} 个、社会组织 {organizations} 个、"
             f"年度报告 {reports} 份、"
             f"联合会 {federations} 个（新入会组织 {members} 个）、评估机构和评估委员会 {bodies} 个、用户 {users} 个，"
-            f"进行中的申请和信用记录 {workflows} 条，评估指标体系 {evaluations['evaluation_frameworks']} 个、"
+            f"进行中的申请和信用记录 {workflows} 条，服务中心和孵化记录 {incubations} 个，"
+            f"评估指标体系 {evaluations['evaluation_frameworks']} 个、"
             f"评估人员和申请组织账号 {evaluations['evaluation_users']} 个、"
             f"评估申请 {evaluations['evaluation_cases']} 件（授予等级 {evaluations['evaluation_grades']} 个、"
             f"证书 {evaluations['evaluation_certificates']} 张），"

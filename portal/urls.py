@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
+from .views import account, annual_reports, applications, deadlines, federations, materials, open_data
 from .views import evaluation as evaluation_cases
 from .views import notices as evaluation_notices
 from .views.text_size import set_text_size
@@ -114,6 +115,8 @@ urlpatterns += i18n_patterns(
         materials.download_appeal_attachment,
         name="appeal_attachment_download",
     ),
+    path("federations/", federations.federation_list, name="federations"),
+    path("federations/<str:street_code>/", federations.federation_detail, name="federation_detail"),
     # /verify/<code>/ is printed as a QR code on every certificate: keep the address stable.
     path("verify/", verify_index, name="verify"),
     path("verify/public-key.pem", public_key, name="verify_public_key"),

@@ -1,6 +1,6 @@
 from .federations import Federation, FederationStaff, Membership
 from .hub import CouncilSeat, FederationReport
-from .incubation import Incubation, IncubationService, SupportCentre
+from .incubation import Incubation, IncubationEvent, IncubationService, SupportCentre
 
 __all__ = [
     "CouncilSeat",
@@ -8,6 +8,7 @@ __all__ = [
     "FederationReport",
     "FederationStaff",
     "Incubation",
+    "IncubationEvent",
     "IncubationService",
     "Membership",
     "SupportCentre",

@@ -19,6 +19,12 @@ class CouncilSeat(models.Model):
     person_name = models.CharField(_("担任人"), max_length=50)
     started_on = models.DateField(_("任职日期"))
     ended_on = models.DateField(_("离任日期"), null=True, blank=True)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("理事会职务")

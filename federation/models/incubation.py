@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +36,7 @@ class Incubation(models.Model):
     """A group incubated by a support centre, from its application to graduation or withdrawal.
     The group is not an organization yet: its facts are kept here and carried into the filing or
     registration it goes on to (`application`). The stage changes only through
-    `federation.services.incubation`."""
+    `federation.incubation.move_incubation`."""
 
     centre = models.ForeignKey(SupportCentre, on_delete=models.PROTECT, related_name="incubations")
     group_name = models.CharField(_("团队名称"), max_length=200)
@@ -97,3 +98,25 @@ class IncubationService(models.Model):
 
     def __str__(self):
         return f"{self.incubation} · {self.get_kind_display()}"
+
+
+class IncubationEvent(models.Model):
+    """One step of an incubation's history: its entry (no `from_stage`) and each stage move, with
+    who made it, when and why. Written once, by `federation.incubation`."""
+
+    incubation = models.ForeignKey(Incubation, on_delete=models.CASCADE, related_name="events")
+    from_stage = models.CharField(_("原阶段"), max_length=16, choices=IncubationStage.choices, blank=True)
+    to_stage = models.CharField(_("新阶段"), max_length=16, choices=IncubationStage.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("办理人")
+    )
+    note = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("孵化办理记录")
+        verbose_name_plural = _("孵化办理记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.incubation} · {self.get_to_stage_display()}"

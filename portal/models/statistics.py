@@ -11,6 +11,7 @@ from evaluation.selectors.statistics import (
     evaluation_rate,
     grade_distribution,
 )
+from federation.hub_selectors import COMMUNITY_GROUPS_AIM, street_statistics
 from federation.selectors import public_federations
 from registry.selectors.statistics import registry_statistics
 
@@ -57,6 +58,8 @@ class StatisticsPage(Page):
             ("status", _("按状态"), bar_chart(figures["by_status"]), figures["by_status"]),
         ]
         context.update(self._evaluation_context())
+        context["street_figures"] = street_statistics()
+        context["community_aim"] = COMMUNITY_GROUPS_AIM
         return context
 
     def _evaluation_context(self) -> dict:

@@ -66,10 +66,33 @@ def overdue_annual_report_organizations(today: datetime.date) -> QuerySet[Organi
     )
 
 
+def organizations_with_overdue_annual_report(
+    organizations: QuerySet[Organization], today: datetime.date
+) -> QuerySet[Organization]:
+    """Those of `organizations` with a report past its due date and not filed, for a year of the
+    site's filing window (the years an organization's reporting calendar marks overdue), whether
+    or not they are on a credit list for it: what a federation's staff follow up among their
+    members. Annotated with `overdue_years` like `overdue_annual_report_organizations`. One query."""
+    years = [year for year in reporting_window(today) if report_due_date(year) < today]
+    if not years:
+        return organizations.none()
+    flags = [Case(When(_report_missing(year), then=Value(f"{year} ")), default=Value("")) for year in years]
+    return (
+        organizations.filter(must_report_filter(years[-1]))
+        .annotate(overdue_years=Concat(*flags, output_field=CharField()) if len(flags) > 1 else flags[0])
+        .exclude(overdue_years="")
+    )
+
+
+def _report_missing(year: int) -> Q:
+    """The organization must report on `year` and has not."""
+    filed = AnnualReport.objects.filter(organization=OuterRef("pk"), year=year)
+    return must_report_filter(year) & ~Exists(filed)
+
+
 def _missed_report(year: int) -> Q:
     """The organization must report on `year`, has not, and was not listed for it since it fell due."""
-    filed = AnnualReport.objects.filter(organization=OuterRef("pk"), year=year)
     listed_since_due = CreditListing.objects.filter(
         organization=OuterRef("pk"), cause=ListingCause.MISSED_ANNUAL_REPORT, listed_on__gt=report_due_date(year)
     )
-    return must_report_filter(year) & ~Exists(filed) & ~Exists(listed_since_due)
+    return _report_missing(year) & ~Exists(listed_since_due)

@@ -32,6 +32,11 @@ def messages_of(error: ValidationError) -> str:
     return " ".join(error.value.messages)
 
 
+def registrar():
+    """Who records a federation membership here: a superuser, none of the cases' people."""
+    return UserFactory(username="root", is_superuser=True)
+
+
 @pytest.fixture
 def allocated(make_case, evaluation):
     return make_case(state=CaseState.ALLOCATED, agency=evaluation.agency)
@@ -136,7 +141,12 @@ def test_the_legal_representative_of_the_organization_is_blocked(allocated, eval
 
 def test_staff_of_a_federation_the_organization_belongs_to_is_blocked(allocated, evaluation, tree):
     federation = found_federation(street=tree.zhanshan, name="湛山街道社区社会组织联合会")
-    admit_member(federation=federation, organization=evaluation.organization, joined_on=datetime.date(2024, 1, 1))
+    admit_member(
+        federation=federation,
+        organization=evaluation.organization,
+        joined_on=datetime.date(2024, 1, 1),
+        actor=registrar(),
+    )
     assessor = evaluation.assessors[0]
     add_federation_staff(user=assessor, federation=federation)
     assert_blocked(allocated, evaluation, assessor, "所属联合会（湛山街道社区社会组织联合会）的工作人员")
@@ -170,9 +180,11 @@ def test_federation_conflicts_agree_with_what_the_staff_role_sees(make_case, eva
     add_federation_staff(user=staff[0], federation=zhanshan)
     add_federation_staff(user=staff[1], federation=badaguan)
     member = create_org(street=tree.zhanshan, name="湛山会员")
-    admit_member(federation=zhanshan, organization=member, joined_on=datetime.date(2024, 1, 1))
+    admit_member(federation=zhanshan, organization=member, joined_on=datetime.date(2024, 1, 1), actor=registrar())
     former = create_org(street=tree.zhanshan, name="湛山原会员")
-    membership = admit_member(federation=zhanshan, organization=former, joined_on=datetime.date(2020, 1, 1))
+    membership = admit_member(
+        federation=zhanshan, organization=former, joined_on=datetime.date(2020, 1, 1), actor=registrar()
+    )
     membership.left_on = datetime.date(2023, 1, 1)
     membership.save()
     organizations = [
@@ -338,7 +350,12 @@ def test_the_agency_list_takes_constant_queries(client, allocated, evaluation, t
 
 def test_the_assign_page_takes_the_same_queries_for_3_or_8_assessors(client, allocated, evaluation, tree):
     federation = found_federation(street=tree.zhanshan, name="湛山街道社区社会组织联合会")
-    admit_member(federation=federation, organization=evaluation.organization, joined_on=datetime.date(2024, 1, 1))
+    admit_member(
+        federation=federation,
+        organization=evaluation.organization,
+        joined_on=datetime.date(2024, 1, 1),
+        actor=registrar(),
+    )
     declare_conflict(assessor=evaluation.assessors[1], organization=evaluation.organization, reason="亲属任理事")
     client.force_login(evaluation.manager)
     url = reverse("evaluation_agency_cases:assign", args=[allocated.pk])
