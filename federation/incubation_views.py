@@ -6,13 +6,11 @@ through `federation.incubation`; every lookup through `federation.incubation_sel
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -22,12 +20,12 @@ from registry.enums import ApplicationKind
 from registry.permissions import RulesPermissionPolicy
 from registry.selectors.applications import applications_for_user
 from registry.views.scoped import (
+    ActionFormsMixin,
     ScopedCreateView,
     ScopedEditView,
     ScopedIndexView,
     ScopedInspectView,
     ScopedViewSetMixin,
-    add_service_errors,
 )
 
 from .enums import IncubationServiceKind, IncubationStage
@@ -306,12 +304,11 @@ class CarryOverForm(forms.Form):
         return self.cleaned_data["email"]
 
 
-class IncubationInspectView(ScopedInspectView):
+class IncubationInspectView(ActionFormsMixin, ScopedInspectView):
     """The record with its services and stage history; those who run the centre act here. A refused
     step comes back on the page with what was typed."""
 
     template_name = "federation/incubation_inspect.html"
-    bound: dict = {}
 
     def get_fields(self):
         return [
@@ -342,34 +339,11 @@ class IncubationInspectView(ScopedInspectView):
     def may_run(self) -> bool:
         return may_run_centre(self.request.user, self.object.centre)
 
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        if not incubations_user_may_run(request.user).filter(pk=self.object.pk).exists():
-            raise PermissionDenied
-        handlers = {"stage": self._move, "service": self._service, "carry": self._carry}
-        handler = handlers.get(request.POST.get("form", ""))
-        if handler is None:
-            messages.error(request, _("未知的办理事项。"))
-            return redirect(request.path)
-        done = handler()
-        if done is None:
-            return self.get(request, *args, **kwargs)
-        messages.success(request, done)
-        return redirect(request.path)
+    def may_act(self) -> bool:
+        return incubations_user_may_run(self.request.user).filter(pk=self.object.pk).exists()
 
-    def _run(self, form, name: str, write) -> bool:
-        self.bound = {name: form}
-        if not form.is_valid():
-            return False
-        try:
-            write(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return False
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-            return False
-        return True
+    def action_handlers(self) -> dict:
+        return {"stage": self._move, "service": self._service, "carry": self._carry}
 
     def _move(self):
         form = StageForm(self.request.POST, incubation=self.object)
@@ -384,7 +358,7 @@ class IncubationInspectView(ScopedInspectView):
                 on=data["on"],
             )
 
-        if self._run(form, "stage", write):
+        if self.run_form(form, "stage", write):
             return _("已转为“%(stage)s”。") % {"stage": self.object.get_stage_display()}
         return None
 
@@ -400,7 +374,7 @@ class IncubationInspectView(ScopedInspectView):
                 actor=self.request.user,
             )
 
-        if self._run(form, "service", write):
+        if self.run_form(form, "service", write):
             return _("已记录服务。")
         return None
 
@@ -416,7 +390,7 @@ class IncubationInspectView(ScopedInspectView):
                 address=data["address"],
             )
 
-        if self._run(form, "carry", write):
+        if self.run_form(form, "carry", write):
             return _("已为%(email)s创建申请草稿，申请人可在“我的组织”中补充材料后提交。") % {
                 "email": form.cleaned_data["email"]
             }

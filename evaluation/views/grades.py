@@ -15,7 +15,13 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from registry.access import held_roles
-from registry.views.scoped import ScopedIndexView, ScopedInspectView, ScopedViewSetMixin, add_service_errors
+from registry.views.scoped import (
+    ActionFormsMixin,
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedViewSetMixin,
+    add_service_errors,
+)
 
 from ..enums import Grade, GradeStatus, grade_rank
 from ..models import GradeChange, GradeReviewFlag, OrganizationGrade
@@ -97,40 +103,14 @@ class ResolveFlagForm(forms.Form):
     )
 
 
-class GradeInspectView(ScopedInspectView):
+class GradeInspectView(ActionFormsMixin, ScopedInspectView):
     """A grade with its review flags and changes; its officers downgrade, cancel, or close a flag
     with a reason. A refusal comes back on the page with what was typed."""
 
     template_name = "evaluation/admin/grade_inspect.html"
-    bound: dict = {}
 
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        handlers = {"downgrade": self._downgrade, "cancel": self._cancel, "resolve": self._resolve}
-        handler = handlers.get(request.POST.get("form", ""))
-        if handler is None:
-            messages.error(request, _("未知的办理事项。"))
-            return redirect(request.path)
-        done = handler()
-        if done is None:
-            return self.get(request, *args, **kwargs)
-        messages.success(request, done)
-        return redirect(request.path)
-
-    def _run(self, form, name: str, write) -> bool:
-        """Validate `form`, call the service; keep the form with its errors when refused."""
-        self.bound = {name: form}
-        if not form.is_valid():
-            return False
-        try:
-            write(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return False
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-            return False
-        return True
+    def action_handlers(self) -> dict:
+        return {"downgrade": self._downgrade, "cancel": self._cancel, "resolve": self._resolve}
 
     def _downgrade(self):
         form = GradeChangeForm(self.request.POST, grade=self.object, downgrade=True)
@@ -144,7 +124,7 @@ class GradeInspectView(ScopedInspectView):
                 on=data["on"],
             )
 
-        if self._run(form, "downgrade", write):
+        if self.run_form(form, "downgrade", write):
             return _("已将等级降为%(grade)s，证书和牌匾应在15日内交回。") % {"grade": form.cleaned_data["to_grade"]}
         return None
 
@@ -154,7 +134,7 @@ class GradeInspectView(ScopedInspectView):
         def write(data):
             cancel_grade(grade=self.object, reason=data["reason"], actor=self.request.user, on=data["on"])
 
-        if self._run(form, "cancel", write):
+        if self.run_form(form, "cancel", write):
             return _("已取消该等级，证书和牌匾应在15日内交回。")
         return None
 
@@ -168,7 +148,7 @@ class GradeInspectView(ScopedInspectView):
         def write(data):
             resolve_review_flag(flag=flag, actor=self.request.user, resolution=data["resolution"])
 
-        if self._run(form, f"flag{flag.pk}", write):
+        if self.run_form(form, f"flag{flag.pk}", write):
             return _("已处理复查提示。")
         return None
 

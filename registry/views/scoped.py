@@ -3,8 +3,10 @@ permission policy, which in turn uses the model's scoping selector. Typing anoth
 edit address therefore answers 404, exactly as if the object did not exist."""
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from wagtail.admin import messages
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
@@ -60,6 +62,52 @@ class ScopedCreateView(ServiceFormMixin, generic.CreateView):
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     pass
+
+
+class ActionFormsMixin:
+    """An inspect page that carries several small action forms, each posting `form=<name>`.
+
+    `action_handlers()` maps each name to a method that builds its form and calls `run_form`; the
+    method returns the success message, or None when the form or the service refused, and the page
+    is then shown again with that form, its errors and what was typed (`self.bound[name]`).
+    """
+
+    bound: dict = {}
+
+    def action_handlers(self) -> dict:
+        raise NotImplementedError
+
+    def may_act(self) -> bool:
+        return True
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not self.may_act():
+            raise PermissionDenied
+        handler = self.action_handlers().get(request.POST.get("form", ""))
+        if handler is None:
+            messages.error(request, _("未知的办理事项。"))
+            return redirect(request.path)
+        done = handler()
+        if done is None:
+            return self.get(request, *args, **kwargs)
+        messages.success(request, done)
+        return redirect(request.path)
+
+    def run_form(self, form, name: str, write) -> bool:
+        """Validate `form` and call `write(cleaned_data)`; keep the form with its errors when refused."""
+        self.bound = {name: form}
+        if not form.is_valid():
+            return False
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return False
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return False
+        return True
 
 
 class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
