@@ -188,7 +188,7 @@ class AppointView(View):
                     actor=request.user,
                 )
             except (ValidationError, PermissionDenied) as error:
-                add_service_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -242,7 +242,7 @@ class EndTermView(View):
             try:
                 end_council_term(seat=self.seat, ended_on=form.cleaned_data["ended_on"], actor=request.user)
             except (ValidationError, PermissionDenied) as error:
-                add_service_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("%(person)s已离任。") % {"person": self.seat.person_name})
                 return redirect("federation_hub:dashboard", self.seat.federation_id)
@@ -366,7 +366,7 @@ class MembersView(View):
                     actor=request.user,
                 )
             except (ValidationError, PermissionDenied) as error:
-                add_service_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -411,7 +411,7 @@ class EndMembershipView(View):
             try:
                 end_membership(membership=membership, left_on=left_on, actor=request.user)
             except (ValidationError, PermissionDenied) as error:
-                add_service_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+                add_service_errors(form, error)
             else:
                 message = _("%(name)s已于%(date)s退会。") % {"name": membership.organization.name, "date": left_on}
                 if seats:
@@ -502,7 +502,7 @@ class ReportFileView(View):
                     actor=request.user,
                 )
             except (ValidationError, PermissionDenied) as error:
-                add_service_errors(form, error if isinstance(error, ValidationError) else ValidationError(str(error)))
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("%(year)d年度工作报告已报送街道。") % {"year": report.year})
                 return redirect("federation_reports:report", report.pk)

@@ -24,8 +24,12 @@ class ScopedObjectMixin:
         return get_object_or_404(self.get_base_object_queryset(), pk=unquote(str(self.kwargs["pk"])))
 
 
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's validation error on the form: on its field when the form has one."""
+def add_service_errors(form, error: ValidationError | PermissionDenied) -> None:
+    """Show a service's refusal on the form: a validation error on its field when the form has
+    one, a permission refusal (whose message says why) above the form."""
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error))
+        return
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -101,11 +105,8 @@ class ActionFormsMixin:
             return False
         try:
             write(form.cleaned_data)
-        except ValidationError as error:
+        except (ValidationError, PermissionDenied) as error:
             add_service_errors(form, error)
-            return False
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
             return False
         return True
 
