@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from portal.demo import load_demo_data
 from registry.enums import Role, UnitLevel
@@ -39,6 +39,12 @@ def tree(db):
     for unit in vars(units).values():
         unit.refresh_from_db()
     return units
+
+
+@pytest.fixture
+def today():
+    # A fixture, not a module constant: a constant is fixed at collection, which may be the day before.
+    return timezone.localdate()
 
 
 @pytest.fixture(autouse=True)

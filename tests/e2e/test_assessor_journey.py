@@ -18,7 +18,6 @@ from .conftest import COMMAND_TIMEOUT, REPO
 
 pytestmark = pytest.mark.e2e
 
-VISIT_DATE = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()  # a visit already made
 MARKED_DOWN = Decimal("1.5")
 # Runs in the server's environment: the demo assessor's lead case without a score yet.
 FIND_CASE = """
@@ -51,7 +50,8 @@ def assigned_case(e2e_server) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_demo_assessor_scores_a_case_and_submits(page: Page, assigned_case):
+def test_the_demo_assessor_scores_a_case_and_submits(page: Page, assigned_case, today):
+    visit_date = (today - datetime.timedelta(days=1)).isoformat()  # a visit already made
     page.goto("/admin/login/")
     page.fill("#id_username", "assessor")
     page.fill("#id_password", "demo2026")
@@ -73,7 +73,7 @@ def test_the_demo_assessor_scores_a_case_and_submits(page: Page, assigned_case):
     expect(page.locator(".messages")).to_contain_text("评分已保存")
     expect(page.get_by_label(f"{code} 扣分说明", exact=True)).to_have_value(reason)
 
-    page.fill("#id_visit_date", VISIT_DATE)
+    page.fill("#id_visit_date", visit_date)
     page.get_by_role("button", name="提交评分").click()
     expect(page.locator(".messages")).to_contain_text("评分已提交并锁定")
     expect(page.locator("#locked")).to_contain_text("评分已锁定")
@@ -81,4 +81,4 @@ def test_the_demo_assessor_scores_a_case_and_submits(page: Page, assigned_case):
     scored = page.locator(f"[id='indicator-{code}']")
     expect(scored.locator(".score-result")).to_contain_text(marked_down)
     expect(scored).to_contain_text(reason)
-    expect(page.get_by_text(f"实地评估日期：{VISIT_DATE}")).to_be_visible()
+    expect(page.get_by_text(f"实地评估日期：{visit_date}")).to_be_visible()

@@ -21,19 +21,21 @@ from tests.factories import UserFactory, create_org
 
 pytest_plugins = ["tests.evaluation.grade_fixtures"]
 
-TODAY = datetime.date.today()
-VALID = (TODAY - datetime.timedelta(days=10), TODAY.replace(year=TODAY.year + 3))
+
+def validity(today) -> tuple[datetime.date, datetime.date]:
+    """(valid_from, valid_until) of a grade in force on `today`: from ten days before, for three years after."""
+    return today - datetime.timedelta(days=10), today.replace(year=today.year + 3)
 
 
 @pytest.fixture
-def graded(evaluation, grant, tree):
+def graded(evaluation, grant, tree, today):
     """Three grades that call for a certificate (5A, 4A, 3A) and one that does not (2A)."""
     organizations = [evaluation.organization] + [
         create_org(street=tree.zhanshan, name=name)
         for name in ("市南区青年志愿者协会", "市南区书法家协会", "市南区棋类协会")
     ]
     grades = [
-        grant(organization, grade, valid=VALID)
+        grant(organization, grade, valid=validity(today))
         for organization, grade in zip(organizations, (Grade.A5, Grade.A4, Grade.A3, Grade.A2), strict=True)
     ]
     return grades[:3], grades[3]
@@ -180,11 +182,11 @@ def test_the_back_office_pages_are_the_campaigns_officers_only(client, evaluatio
 
 
 def test_the_certificate_list_shows_revoked_ones_and_filters_by_state(
-    client, evaluation, graded, django_capture_on_commit_callbacks
+    client, evaluation, graded, django_capture_on_commit_callbacks, today
 ):
     to_certify, _below = graded
     start(evaluation, django_capture_on_commit_callbacks)
-    revoked = certificates.revoke_certificates(grade_record=to_certify[1], reason="等级被取消", on=TODAY)[0]
+    revoked = certificates.revoke_certificates(grade_record=to_certify[1], reason="等级被取消", on=today)[0]
     client.force_login(evaluation.officer)
     url = reverse("evaluation_certificates:index")
     listing = client.get(url).content.decode()
@@ -206,11 +208,11 @@ def test_a_tampered_certificate_is_flagged_in_the_list(client, evaluation, grade
 
 
 def test_the_zip_holds_one_pdf_per_standing_certificate_named_by_number(
-    client, evaluation, graded, django_capture_on_commit_callbacks
+    client, evaluation, graded, django_capture_on_commit_callbacks, today
 ):
     to_certify, _below = graded
     start(evaluation, django_capture_on_commit_callbacks)
-    certificates.revoke_certificates(grade_record=to_certify[2], reason="等级被取消", on=TODAY)
+    certificates.revoke_certificates(grade_record=to_certify[2], reason="等级被取消", on=today)
     standing = Certificate.objects.filter(revoked_on__isnull=True)
     # One whose file went missing is rendered again rather than left out.
     missing = standing.first()
@@ -283,7 +285,7 @@ def test_the_certificate_list_makes_as_many_queries_for_one_as_for_three(
 
 
 def test_the_campaigns_page_counts_what_to_issue_in_the_same_queries_for_one_campaign_as_for_four(
-    client, evaluation, graded, grant, make_case, tree
+    client, evaluation, graded, grant, make_case, tree, today
 ):
     client.force_login(evaluation.officer)
     url = reverse("evaluation_certificate_issue:index")
@@ -307,7 +309,7 @@ def test_the_campaigns_page_counts_what_to_issue_in_the_same_queries_for_one_cam
         case = make_case(state=CaseState.FINAL, organization=organization, decided_grade=Grade.A4)
         case.campaign = campaign
         case.save()
-        grant(organization, Grade.A4, valid=VALID, case=case)
+        grant(organization, Grade.A4, valid=validity(today), case=case)
     with CaptureQueriesContext(connection) as four:
         response = client.get(url)
     campaigns = response.context["campaigns"]

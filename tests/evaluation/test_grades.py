@@ -41,7 +41,9 @@ def today():
     return timezone.localdate()
 
 
-AWARDED = today() - 60 * DAY
+def awarded():
+    """The usual award date: 60 days ago."""
+    return today() - 60 * DAY
 
 
 @pytest.fixture
@@ -50,9 +52,9 @@ def award(evaluation, make_case):
     Campaign.objects.filter(pk=evaluation.campaign.pk).update(validity_rule=ValidityRule.FROM_AWARD)
     evaluation.campaign.refresh_from_db()
 
-    def make(organization=None, grade=Grade.A4, on=AWARDED) -> OrganizationGrade:
+    def make(organization=None, grade=Grade.A4, on=None) -> OrganizationGrade:
         case = make_case(state=CaseState.FINAL, decided_grade=grade, organization=organization)
-        return award_grade(case, on=on)
+        return award_grade(case, on=on or awarded())
 
     return make
 
@@ -132,9 +134,9 @@ def test_a_penalty_since_the_award_flags_once(evaluation, graded):
         "reason": "未按规定换届",
         "actor": evaluation.officer,
     }
-    record_penalty(decided_on=AWARDED - DAY, decision_number="青南民罚〔2025〕1号", **common)
+    record_penalty(decided_on=awarded() - DAY, decision_number="青南民罚〔2025〕1号", **common)
     assert flag_grades_for_review(today()) == 0
-    penalty = record_penalty(decided_on=AWARDED + DAY, decision_number="青南民罚〔2026〕2号", **common)
+    penalty = record_penalty(decided_on=awarded() + DAY, decision_number="青南民罚〔2026〕2号", **common)
     assert flag_grades_for_review(today()) == 1
     assert flags() == [(ReviewCause.PENALTY, f"penalty:{penalty.pk}")]
     assert "青南民罚〔2026〕2号" in GradeReviewFlag.objects.get().details

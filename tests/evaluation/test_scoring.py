@@ -27,7 +27,6 @@ from tests.factories import create_org
 
 D = Decimal
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-VISIT = datetime.date.today() - datetime.timedelta(days=1)
 
 
 @pytest.fixture
@@ -55,9 +54,19 @@ def entries(leaves, **points_by_code):
     return result
 
 
-def score_fully(assignment, leaves, **overrides):
+def visit_day(today) -> datetime.date:
+    """The date of a visit already made: the day before `today`."""
+    return today - datetime.timedelta(days=1)
+
+
+def score_fully(assignment, leaves, today, **overrides):
     values = {"c1_1": "30", "c1_2": "20", "c2": "50", **overrides}
-    save_scores(assignment=assignment, actor=assignment.assessor, entries=entries(leaves, **values), visit_date=VISIT)
+    save_scores(
+        assignment=assignment,
+        actor=assignment.assessor,
+        entries=entries(leaves, **values),
+        visit_date=visit_day(today),
+    )
     return submit_scores(assignment=assignment, actor=assignment.assessor)
 
 
@@ -92,14 +101,15 @@ def test_points_from_0_to_max_with_one_decimal_are_saved(team):
     assert dict(lead.scores.values_list("indicator__code", "points")) == {"1.1": D("0"), "1.2": D("19.5"), "2": D(50)}
 
 
-def test_partial_work_is_saved_and_completed_later(team):
+def test_partial_work_is_saved_and_completed_later(team, today):
     _case, lead, _member, leaves = team
+    visit = visit_day(today)
     save_scores(assignment=lead, actor=lead.assessor, entries=entries(leaves, c1_1=("25.5", "章程未备案修订")))
-    save_scores(assignment=lead, actor=lead.assessor, entries=entries(leaves, c2="40"), visit_date=VISIT)
+    save_scores(assignment=lead, actor=lead.assessor, entries=entries(leaves, c2="40"), visit_date=visit)
     scores = {score.indicator.code: (score.points, score.comment) for score in lead.scores.select_related("indicator")}
     assert scores == {"1.1": (D("25.5"), "章程未备案修订"), "2": (D(40), "")}
     lead.refresh_from_db()
-    assert lead.visit_date == VISIT
+    assert lead.visit_date == visit
 
 
 def test_a_comment_without_points_is_refused_rather_than_dropped(team):
@@ -127,13 +137,13 @@ def test_evidence_links_must_be_addresses(team):
         )
 
 
-def test_only_the_assigned_assessor_scores_and_only_during_scoring(team, evaluation, make_case):
+def test_only_the_assigned_assessor_scores_and_only_during_scoring(team, evaluation, make_case, today):
     case, lead, member, leaves = team
     for actor in (member.assessor, evaluation.assessors[2], evaluation.manager):
         with pytest.raises(PermissionDenied):
             save_scores(assignment=lead, actor=actor, entries=entries(leaves, c2="50"))
-    score_fully(lead, leaves)
-    score_fully(member, leaves)
+    score_fully(lead, leaves, today)
+    score_fully(member, leaves, today)
     complete_scoring(case, lead.assessor)
     lead.submitted_at = None  # as if reopened without the service: the case state still refuses
     lead.save()
@@ -171,9 +181,9 @@ def test_a_visit_date_in_the_future_is_refused_on_submission(team):
         submit_scores(assignment=lead, actor=lead.assessor)
 
 
-def test_submitted_scores_are_locked(team):
+def test_submitted_scores_are_locked(team, today):
     _case, lead, _member, leaves = team
-    score_fully(lead, leaves, c2=("45", "服务记录不全"))
+    score_fully(lead, leaves, today, c2=("45", "服务记录不全"))
     lead.refresh_from_db()
     assert lead.submitted_at is not None
     with pytest.raises(ValidationError, match="已提交并锁定"):
@@ -186,9 +196,9 @@ def test_submitted_scores_are_locked(team):
 # --- reopening and completing -------------------------------------------------------------------
 
 
-def test_the_lead_reopens_with_a_logged_reason_and_a_member_cannot(team):
+def test_the_lead_reopens_with_a_logged_reason_and_a_member_cannot(team, today):
     _case, lead, member, leaves = team
-    score_fully(member, leaves)
+    score_fully(member, leaves, today)
     with pytest.raises(PermissionDenied):
         reopen_scores(assignment=member, actor=member.assessor, reason="想改")
     with pytest.raises(ValidationError, match="请填写退回理由"):
@@ -202,10 +212,10 @@ def test_the_lead_reopens_with_a_logged_reason_and_a_member_cannot(team):
     save_scores(assignment=member, actor=member.assessor, entries=entries(leaves, c2=("48", "说明已补充")))
 
 
-def test_reopening_after_completion_moves_the_case_back_to_scoring(team):
+def test_reopening_after_completion_moves_the_case_back_to_scoring(team, today):
     case, lead, member, leaves = team
-    score_fully(lead, leaves)
-    score_fully(member, leaves)
+    score_fully(lead, leaves, today)
+    score_fully(member, leaves, today)
     complete_scoring(case, lead.assessor)
     reopen_scores(assignment=member, actor=lead.assessor, reason="1.2项需复核")
     case.refresh_from_db()
@@ -214,12 +224,12 @@ def test_reopening_after_completion_moves_the_case_back_to_scoring(team):
     assert (event.action, event.reason) == (CaseAction.REOPEN, "1.2项需复核")
 
 
-def test_scoring_completes_only_when_everyone_submitted_and_only_by_the_lead(team):
+def test_scoring_completes_only_when_everyone_submitted_and_only_by_the_lead(team, today):
     case, lead, member, leaves = team
-    score_fully(lead, leaves)
+    score_fully(lead, leaves, today)
     with pytest.raises(ValidationError, match="以下专家尚未提交评分：assessor1"):
         complete_scoring(case, lead.assessor)
-    score_fully(member, leaves)
+    score_fully(member, leaves, today)
     with pytest.raises(PermissionDenied):
         complete_scoring(case, member.assessor)
     case = complete_scoring(case, lead.assessor)
@@ -229,15 +239,15 @@ def test_scoring_completes_only_when_everyone_submitted_and_only_by_the_lead(tea
 # --- who sees what ------------------------------------------------------------------------------
 
 
-def test_colleagues_scores_are_hidden_until_ones_own_are_submitted(team, evaluation):
+def test_colleagues_scores_are_hidden_until_ones_own_are_submitted(team, evaluation, today):
     case, lead, member, leaves = team
-    score_fully(member, leaves)
+    score_fully(member, leaves, today)
     save_scores(assignment=lead, actor=lead.assessor, entries=entries(leaves, c2="40"))
     assert set(visible_scores(lead.assessor, case).values_list("assignment", flat=True)) == {lead.pk}
     assert set(visible_scores(member.assessor, case).values_list("assignment", flat=True)) == {lead.pk, member.pk}
     assert not visible_scores(evaluation.assessors[2], case).exists()
     assert not visible_scores(evaluation.officer, case).exists(), "officers wait for scoring to complete"
-    score_fully(lead, leaves, c2="50")
+    score_fully(lead, leaves, today, c2="50")
     assert visible_scores(lead.assessor, case).count() == 6
     complete_scoring(case, lead.assessor)
     case.refresh_from_db()
@@ -276,8 +286,8 @@ def sheet(assignment) -> str:
     return reverse("evaluation_assessments:sheet", args=[assignment.pk])
 
 
-def post_sheet(client, assignment, leaves, action="save", visit=None, **values):
-    data = {"action": action, "visit_date": visit or VISIT.isoformat()}
+def post_sheet(client, assignment, leaves, today, action="save", visit=None, **values):
+    data = {"action": action, "visit_date": visit or visit_day(today).isoformat()}
     for code, value in values.items():
         points, comment = value if isinstance(value, tuple) else (value, "")
         pk = leaves[indicator_code(code)].pk
@@ -285,11 +295,11 @@ def post_sheet(client, assignment, leaves, action="save", visit=None, **values):
     return client.post(sheet(assignment), data)
 
 
-def test_another_assessors_assignment_is_unreachable_by_address(client, team, evaluation):
+def test_another_assessors_assignment_is_unreachable_by_address(client, team, evaluation, today):
     _case, lead, member, leaves = team
     client.force_login(member.assessor)
     assert client.get(sheet(lead)).status_code == 404
-    assert post_sheet(client, lead, leaves, c2="1").status_code == 404
+    assert post_sheet(client, lead, leaves, today, c2="1").status_code == 404
     assert client.post(reverse("evaluation_assessments:complete", args=[lead.pk])).status_code == 404
     client.force_login(evaluation.assessors[2])
     assert client.get(sheet(member)).status_code == 404
@@ -297,13 +307,13 @@ def test_another_assessors_assignment_is_unreachable_by_address(client, team, ev
     assert not Score.objects.exists()
 
 
-def test_the_sheet_shows_the_framework_and_keeps_what_was_typed_when_refused(client, team):
+def test_the_sheet_shows_the_framework_and_keeps_what_was_typed_when_refused(client, team, today):
     _case, lead, _member, leaves = team
     client.force_login(lead.assessor)
     page = client.get(sheet(lead)).content.decode()
     for text in ("1 基础条件", "1.1 章程", "满分30.0分", "1.2 党建", "否决项", "2 工作绩效", "未自评"):
         assert text in page
-    response = post_sheet(client, lead, leaves, c1_1=("31", "超出"), c2="45.5")
+    response = post_sheet(client, lead, leaves, today, c1_1=("31", "超出"), c2="45.5")
     page = response.content.decode()
     assert response.status_code == 200
     assert "分数应在0至30分之间" in page
@@ -328,25 +338,27 @@ def test_the_sheet_shows_the_self_assessment_and_links_the_evidence(client, make
     assert client.get(link).status_code == 200
 
 
-def test_saving_submitting_and_the_locked_sheet(client, team):
+def test_saving_submitting_and_the_locked_sheet(client, team, today):
     _case, lead, _member, leaves = team
     client.force_login(lead.assessor)
-    response = post_sheet(client, lead, leaves, c1_1=("28", "章程未按期修订"))
+    response = post_sheet(client, lead, leaves, today, c1_1=("28", "章程未按期修订"))
     assert response.status_code == 302
-    response = post_sheet(client, lead, leaves, action="submit", c1_1=("28", "章程未按期修订"), c1_2="20")
+    response = post_sheet(client, lead, leaves, today, action="submit", c1_1=("28", "章程未按期修订"), c1_2="20")
     assert "尚未评分" in response.content.decode(), "submission refused: indicator 2 is missing"
     assert lead.scores.count() == 2, "but the work was saved"
-    response = post_sheet(client, lead, leaves, action="submit", c1_1=("28", "章程未按期修订"), c1_2="20", c2="50")
+    response = post_sheet(
+        client, lead, leaves, today, action="submit", c1_1=("28", "章程未按期修订"), c1_2="20", c2="50"
+    )
     assert response.status_code == 302
     page = client.get(sheet(lead)).content.decode()
     assert "评分已锁定" in page and 'name="points_' not in page
-    assert post_sheet(client, lead, leaves, c2="1").status_code == 200
+    assert post_sheet(client, lead, leaves, today, c2="1").status_code == 200
     assert lead.scores.get(indicator=leaves["2"]).points == D(50)
 
 
-def test_the_lead_sees_the_team_and_reopens_from_the_sheet(client, team):
+def test_the_lead_sees_the_team_and_reopens_from_the_sheet(client, team, today):
     _case, lead, member, leaves = team
-    score_fully(member, leaves)
+    score_fully(member, leaves, today)
     client.force_login(member.assessor)
     assert "评估组进度" not in client.get(sheet(member)).content.decode()
     client.force_login(lead.assessor)

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from federation.enums import IncubationServiceKind, IncubationStage
 from federation.incubation import (
@@ -36,9 +35,6 @@ from tests.factories import UserFactory, create_org, file_required_materials
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-START = TODAY - datetime.timedelta(days=200)
-END = TODAY - datetime.timedelta(days=10)
 S = IncubationStage
 INDEX = "/admin/incubations/"
 
@@ -100,14 +96,20 @@ def applied(tree, centres, people):
     return enter(centres.zhanshan, people.staff, tree.yancheng)
 
 
-def brought_to(incubation, stage, actor) -> Incubation:
-    """The incubation moved along the usual path to `stage`."""
+def period(today) -> tuple[datetime.date, datetime.date]:
+    """The usual incubation's start and end dates: 200 and 10 days before `today`."""
+    return today - datetime.timedelta(days=200), today - datetime.timedelta(days=10)
+
+
+def brought_to(incubation, stage, actor, today) -> Incubation:
+    """The incubation moved along the usual path to `stage`, on the dates of `period(today)`."""
+    start, end = period(today)
     if stage in (S.INCUBATING, S.GRADUATED, S.WITHDRAWN):
         incubation = move_incubation(
-            incubation=incubation, to_stage=S.INCUBATING, actor=actor, mentor="李老师", on=START
+            incubation=incubation, to_stage=S.INCUBATING, actor=actor, mentor="李老师", on=start
         )
     if stage in (S.GRADUATED, S.WITHDRAWN):
-        incubation = move_incubation(incubation=incubation, to_stage=stage, actor=actor, note="完成孵化。", on=END)
+        incubation = move_incubation(incubation=incubation, to_stage=stage, actor=actor, note="完成孵化。", on=end)
     return incubation
 
 
@@ -125,13 +127,13 @@ def test_a_street_has_one_centre_opened_by_its_own_or_the_districts_officers(tre
         open_support_centre(street=tree.yancheng, name="社区中心", actor=people.district)
 
 
-def test_a_centres_phone_and_opening_date_are_checked(tree, people):
+def test_a_centres_phone_and_opening_date_are_checked(tree, people, today):
     with pytest.raises(ValidationError) as refused:
         open_support_centre(
             street=tree.zhanshan,
             name="湛山街道社会组织服务中心",
             contact_phone="请拨打总机",
-            opened_on=TODAY + datetime.timedelta(days=1),
+            opened_on=today + datetime.timedelta(days=1),
             actor=people.street,
         )
     assert "请填写有效的电话号码" in refused.value.message_dict["contact_phone"][0]
@@ -140,7 +142,7 @@ def test_a_centres_phone_and_opening_date_are_checked(tree, people):
         open_support_centre(
             street=tree.zhanshan,
             name="湛山街道社会组织服务中心",
-            opened_on=TODAY + datetime.timedelta(days=1),
+            opened_on=today + datetime.timedelta(days=1),
             actor=people.street,
         )
 
@@ -176,7 +178,8 @@ def test_the_same_group_is_not_entered_twice_unless_it_withdrew(tree, centres, p
 # --- The stage machine -----------------------------------------------------------------------------
 
 
-def test_applied_to_incubating_needs_a_mentor_and_a_start_date(people, applied):
+def test_applied_to_incubating_needs_a_mentor_and_a_start_date(people, applied, today):
+    start, _end = period(today)
     with pytest.raises(ValidationError) as refused:
         move_incubation(incubation=applied, to_stage=S.INCUBATING, actor=people.staff, mentor=" ")
     assert refused.value.message_dict == {"mentor": ["开始孵化须指定导师。"], "on": ["请填写入驻日期。"]}
@@ -186,25 +189,26 @@ def test_applied_to_incubating_needs_a_mentor_and_a_start_date(people, applied):
             to_stage=S.INCUBATING,
             actor=people.staff,
             mentor="李老师",
-            on=TODAY + datetime.timedelta(days=1),
+            on=today + datetime.timedelta(days=1),
         )
-    moved = move_incubation(incubation=applied, to_stage=S.INCUBATING, actor=people.staff, mentor="李老师", on=START)
-    assert (moved.stage, moved.mentor, moved.started_on, moved.ended_on) == (S.INCUBATING, "李老师", START, None)
+    moved = move_incubation(incubation=applied, to_stage=S.INCUBATING, actor=people.staff, mentor="李老师", on=start)
+    assert (moved.stage, moved.mentor, moved.started_on, moved.ended_on) == (S.INCUBATING, "李老师", start, None)
     assert list(moved.events.values_list("from_stage", "to_stage")) == [("", S.APPLIED), (S.APPLIED, S.INCUBATING)]
 
 
 @pytest.mark.parametrize("target", [S.GRADUATED, S.WITHDRAWN])
-def test_incubating_ends_with_a_note_and_an_end_date_not_before_the_start(people, applied, target):
-    incubating = brought_to(applied, S.INCUBATING, people.street)
+def test_incubating_ends_with_a_note_and_an_end_date_not_before_the_start(people, applied, target, today):
+    start, end = period(today)
+    incubating = brought_to(applied, S.INCUBATING, people.street, today)
     with pytest.raises(ValidationError) as refused:
         move_incubation(incubation=incubating, to_stage=target, actor=people.staff)
     assert set(refused.value.message_dict) == {"note", "on"}
     with pytest.raises(ValidationError, match="结束日期不能早于入驻日期"):
         move_incubation(
-            incubation=incubating, to_stage=target, actor=people.staff, note="完成。", on=START - datetime.timedelta(1)
+            incubation=incubating, to_stage=target, actor=people.staff, note="完成。", on=start - datetime.timedelta(1)
         )
-    moved = move_incubation(incubation=incubating, to_stage=target, actor=people.staff, note="完成孵化。", on=END)
-    assert (moved.stage, moved.started_on, moved.ended_on, moved.stage_note) == (target, START, END, "完成孵化。")
+    moved = move_incubation(incubation=incubating, to_stage=target, actor=people.staff, note="完成孵化。", on=end)
+    assert (moved.stage, moved.started_on, moved.ended_on, moved.stage_note) == (target, start, end, "完成孵化。")
     event = moved.events.last()
     assert (event.from_stage, event.to_stage, event.note, event.actor) == (
         S.INCUBATING,
@@ -241,12 +245,13 @@ def test_the_table_allows_exactly_four_moves():
 
 
 @pytest.mark.parametrize(("start", "target"), REFUSED)
-def test_every_other_move_is_refused_with_a_reason(people, applied, start, target):
-    incubation = brought_to(applied, start, people.staff)
+def test_every_other_move_is_refused_with_a_reason(people, applied, start, target, today):
+    end = period(today)[1]
+    incubation = brought_to(applied, start, people.staff, today)
     assert incubation.stage == start
     with pytest.raises(ValidationError) as refused:
         move_incubation(
-            incubation=incubation, to_stage=target, actor=people.staff, note="试一下。", mentor="李老师", on=END
+            incubation=incubation, to_stage=target, actor=people.staff, note="试一下。", mentor="李老师", on=end
         )
     message = refused.value.message_dict["to_stage"][0]
     if start in (S.GRADUATED, S.WITHDRAWN):
@@ -258,44 +263,47 @@ def test_every_other_move_is_refused_with_a_reason(people, applied, start, targe
     assert fresh.events.count() == incubation.events.count()
 
 
-def test_an_unknown_stage_and_an_outsider_are_refused(people, applied):
+def test_an_unknown_stage_and_an_outsider_are_refused(people, applied, today):
+    start, _end = period(today)
     with pytest.raises(ValidationError, match="请选择要转入的阶段"):
         move_incubation(incubation=applied, to_stage="hatched", actor=people.staff)
     for outsider in (people.other_staff, people.other_street, people.district):
         with pytest.raises(PermissionDenied):
-            move_incubation(incubation=applied, to_stage=S.INCUBATING, actor=outsider, mentor="李老师", on=START)
+            move_incubation(incubation=applied, to_stage=S.INCUBATING, actor=outsider, mentor="李老师", on=start)
 
 
 # --- Services --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("stage", [S.APPLIED, S.GRADUATED, S.WITHDRAWN])
-def test_services_are_recorded_only_while_incubating(people, applied, stage):
-    incubation = brought_to(applied, stage, people.staff)
+def test_services_are_recorded_only_while_incubating(people, applied, stage, today):
+    _start, end = period(today)
+    incubation = brought_to(applied, stage, people.staff, today)
     with pytest.raises(ValidationError, match="只能为孵化中的团队记录服务"):
-        record_service(incubation=incubation, kind=IncubationServiceKind.SPACE, provided_on=END, actor=people.staff)
+        record_service(incubation=incubation, kind=IncubationServiceKind.SPACE, provided_on=end, actor=people.staff)
     assert not IncubationService.objects.exists()
 
 
-def test_a_service_while_incubating_is_dated_within_the_incubation(people, applied):
-    incubating = brought_to(applied, S.INCUBATING, people.staff)
+def test_a_service_while_incubating_is_dated_within_the_incubation(people, applied, today):
+    start, end = period(today)
+    incubating = brought_to(applied, S.INCUBATING, people.staff, today)
     with pytest.raises(ValidationError, match="服务日期不能早于入驻日期"):
         record_service(
             incubation=incubating,
             kind=IncubationServiceKind.TRAINING,
-            provided_on=START - datetime.timedelta(days=1),
+            provided_on=start - datetime.timedelta(days=1),
             actor=people.staff,
         )
     with pytest.raises(ValidationError, match="请选择服务类型"):
-        record_service(incubation=incubating, kind="money", provided_on=END, actor=people.staff)
+        record_service(incubation=incubating, kind="money", provided_on=end, actor=people.staff)
     with pytest.raises(PermissionDenied):
         record_service(
-            incubation=incubating, kind=IncubationServiceKind.SPACE, provided_on=END, actor=people.other_staff
+            incubation=incubating, kind=IncubationServiceKind.SPACE, provided_on=end, actor=people.other_staff
         )
     service = record_service(
         incubation=incubating,
         kind=IncubationServiceKind.COACHING,
-        provided_on=END,
+        provided_on=end,
         note="项目书辅导",
         actor=people.street,
     )
@@ -327,7 +335,8 @@ def test_each_role_sees_the_centres_and_records_of_its_area(people, both):
         assert {c.pk for c in centres_for_user(user)} == {r.centre_id for r in records}, user
 
 
-def test_the_admin_list_and_pages_answer_only_within_scope(client, people, both):
+def test_the_admin_list_and_pages_answer_only_within_scope(client, people, both, today):
+    start, _end = period(today)
     zhanshan, badaguan = both
     client.force_login(people.staff)
     listed = client.get(INDEX)
@@ -337,7 +346,7 @@ def test_the_admin_list_and_pages_answer_only_within_scope(client, people, both)
     assert client.get(reverse("incubations:edit", args=[badaguan.pk])).status_code == 404
     moved = client.post(
         inspect_url(badaguan),
-        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "李老师", "stage-on": START.isoformat()},
+        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "李老师", "stage-on": start.isoformat()},
     )
     assert moved.status_code == 404
     assert Incubation.objects.get(pk=badaguan.pk).stage == S.APPLIED
@@ -352,7 +361,7 @@ def test_the_admin_list_and_pages_answer_only_within_scope(client, people, both)
     assert "盐城路社区银发合唱队" in page and 'name="form" value="stage"' not in page
     refused = client.post(
         inspect_url(zhanshan),
-        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "李老师", "stage-on": START.isoformat()},
+        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "李老师", "stage-on": start.isoformat()},
     )
     assert (refused.status_code, refused["Location"]) == (302, reverse("wagtailadmin_home"))  # the admin's denial
     assert Incubation.objects.get(pk=zhanshan.pk).stage == S.APPLIED
@@ -384,9 +393,9 @@ def test_the_list_takes_a_constant_number_of_queries(client, tree, centres, peop
     assert counts[0] == counts[1]
 
 
-def test_counts_by_street_come_in_one_query(tree, people, both):
+def test_counts_by_street_come_in_one_query(tree, people, both, today):
     zhanshan, _badaguan = both
-    brought_to(zhanshan, S.GRADUATED, people.staff)
+    brought_to(zhanshan, S.GRADUATED, people.staff, today)
     with CaptureQueriesContext(connection) as queries:
         counts = incubation_counts_by_street()
     assert len(queries) == 1
@@ -399,7 +408,8 @@ def test_counts_by_street_come_in_one_query(tree, people, both):
 # --- The back office's forms -----------------------------------------------------------------------
 
 
-def test_staff_enter_a_group_move_it_and_record_services_in_the_admin(client, tree, centres, people):
+def test_staff_enter_a_group_move_it_and_record_services_in_the_admin(client, tree, centres, people, today):
+    start, end = period(today)
     client.force_login(people.staff)
     add = client.get(reverse("incubations:add"))
     assert set(add.context["form"].fields["centre"].queryset) == {centres.zhanshan}
@@ -421,20 +431,20 @@ def test_staff_enter_a_group_move_it_and_record_services_in_the_admin(client, tr
     # A refused move comes back on the page with what was typed.
     page = client.post(
         inspect_url(incubation),
-        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "", "stage-on": START.isoformat()},
+        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "", "stage-on": start.isoformat()},
     )
     assert page.status_code == 200 and "开始孵化须指定导师" in page.content.decode()
-    assert page.context["stage_form"]["on"].value() == START.isoformat()
+    assert page.context["stage_form"]["on"].value() == start.isoformat()
     client.post(
         inspect_url(incubation),
-        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "李老师", "stage-on": START.isoformat()},
+        {"form": "stage", "stage-to_stage": S.INCUBATING, "stage-mentor": "李老师", "stage-on": start.isoformat()},
     )
     client.post(
         inspect_url(incubation),
         {
             "form": "service",
             "service-kind": "training",
-            "service-provided_on": END.isoformat(),
+            "service-provided_on": end.isoformat(),
             "service-note": "财务培训",
         },
     )
@@ -468,8 +478,8 @@ def test_a_street_officer_opens_its_centre_in_the_admin_and_only_in_its_street(c
 # --- Going on to a filing ----------------------------------------------------------------------------
 
 
-def test_a_graduated_group_goes_on_to_a_filing_that_becomes_a_community_group(client, tree, people, applied):
-    graduated = brought_to(applied, S.GRADUATED, people.staff)
+def test_a_graduated_group_goes_on_to_a_filing_that_becomes_a_community_group(client, tree, people, applied, today):
+    graduated = brought_to(applied, S.GRADUATED, people.staff, today)
     applicant = UserFactory(username="wangxiulan", email="wangxiulan@example.com")
 
     # Staff carry it over in the admin, naming the applicant by e-mail.
@@ -529,8 +539,8 @@ def test_a_graduated_group_goes_on_to_a_filing_that_becomes_a_community_group(cl
     assert 'value="carry"' not in page and "已批准" in page
 
 
-def test_a_group_may_go_on_to_register_as_a_social_group(people, applied):
-    graduated = brought_to(applied, S.GRADUATED, people.staff)
+def test_a_group_may_go_on_to_register_as_a_social_group(people, applied, today):
+    graduated = brought_to(applied, S.GRADUATED, people.staff, today)
     application = start_filing_from_incubation(
         incubation=graduated, applicant=UserFactory(), actor=people.street, kind=ApplicationKind.REGISTRATION
     )
@@ -540,15 +550,15 @@ def test_a_group_may_go_on_to_register_as_a_social_group(people, applied):
 
 
 @pytest.mark.parametrize("stage", [S.APPLIED, S.INCUBATING, S.WITHDRAWN])
-def test_only_a_graduated_group_goes_on_to_a_filing(people, applied, stage):
-    incubation = brought_to(applied, stage, people.staff)
+def test_only_a_graduated_group_goes_on_to_a_filing(people, applied, stage, today):
+    incubation = brought_to(applied, stage, people.staff, today)
     with pytest.raises(ValidationError, match="只有已出壳的团队"):
         start_filing_from_incubation(incubation=incubation, applicant=UserFactory(), actor=people.staff)
     assert not Application.objects.exists()
 
 
-def test_the_applicant_is_a_site_account_and_the_actor_runs_the_centre(tree, people, applied):
-    graduated = brought_to(applied, S.GRADUATED, people.staff)
+def test_the_applicant_is_a_site_account_and_the_actor_runs_the_centre(tree, people, applied, today):
+    graduated = brought_to(applied, S.GRADUATED, people.staff, today)
     inactive = UserFactory(is_active=False)
     for applicant in (people.street, people.other_staff, inactive):
         with pytest.raises(ValidationError, match="申请人须是本站在用的网站账号"):
@@ -567,8 +577,8 @@ def test_the_applicant_is_a_site_account_and_the_actor_runs_the_centre(tree, peo
     )
 
 
-def test_an_unknown_email_is_an_error_on_the_form(client, people, applied):
-    graduated = brought_to(applied, S.GRADUATED, people.staff)
+def test_an_unknown_email_is_an_error_on_the_form(client, people, applied, today):
+    graduated = brought_to(applied, S.GRADUATED, people.staff, today)
     client.force_login(people.staff)
     page = client.post(
         inspect_url(graduated),

@@ -27,11 +27,22 @@ from tests.factories import create_org
 pytestmark = pytest.mark.django_db
 pytest_plugins = ["tests.evaluation.grade_fixtures"]
 
-TODAY = timezone.localdate()
 YEAR = datetime.timedelta(days=365)
-IN_FORCE = (TODAY - YEAR, TODAY + 3 * YEAR)
-EXPIRED = (TODAY - 6 * YEAR, TODAY - YEAR - datetime.timedelta(days=1))
-UPCOMING = (TODAY + YEAR, TODAY + 5 * YEAR)
+
+
+def in_force(today) -> tuple[datetime.date, datetime.date]:
+    """The validity of a grade in force on `today`: from a year before, for three years after."""
+    return today - YEAR, today + 3 * YEAR
+
+
+def expired(today) -> tuple[datetime.date, datetime.date]:
+    """The validity of a grade that ended a year and a day before `today`."""
+    return today - 6 * YEAR, today - YEAR - datetime.timedelta(days=1)
+
+
+def upcoming(today) -> tuple[datetime.date, datetime.date]:
+    """The validity of a grade that starts a year after `today`."""
+    return today + YEAR, today + 5 * YEAR
 
 
 def page_of(organization) -> str:
@@ -53,7 +64,7 @@ def site(db):
 
 
 @pytest.fixture
-def graded(tree, evaluation, grant):
+def graded(tree, evaluation, grant, today):
     """Organizations of 湛山街道 with current grades 5A, 4A, 3A and 2A, one whose 4A expired,
     one whose 4A was cancelled, and one without any grade; 八大关街道 has one 3A."""
     street = tree.zhanshan
@@ -68,30 +79,31 @@ def graded(tree, evaluation, grant):
         "badaguan": create_org(street=tree.badaguan, name="八大关旅游协会"),
     }
     for grade in ("5A", "4A", "3A", "2A"):
-        grant(organizations[grade], grade, valid=IN_FORCE)
-    grant(organizations["expired"], Grade.A4, valid=EXPIRED)
-    cancelled = grant(organizations["cancelled"], Grade.A4, valid=IN_FORCE, status=GradeStatus.CANCELLED)
+        grant(organizations[grade], grade, valid=in_force(today))
+    grant(organizations["expired"], Grade.A4, valid=expired(today))
+    cancelled = grant(organizations["cancelled"], Grade.A4, valid=in_force(today), status=GradeStatus.CANCELLED)
     GradeChange.objects.create(
         grade=cancelled,
         kind=GradeChangeKind.CANCEL,
         from_grade=Grade.A4,
         reason="受到行政处罚",
         decided_by=evaluation.officer,
-        decided_on=TODAY - datetime.timedelta(days=20),
-        return_due_on=TODAY - datetime.timedelta(days=5),
+        decided_on=today - datetime.timedelta(days=20),
+        return_due_on=today - datetime.timedelta(days=5),
     )
-    grant(organizations["badaguan"], Grade.A3, valid=IN_FORCE)
+    grant(organizations["badaguan"], Grade.A3, valid=in_force(today))
     return organizations
 
 
 # --- The organization page ---------------------------------------------------------------------------
 
 
-def test_page_shows_the_current_grade_with_validity_and_framework(client, site, graded):
+def test_page_shows_the_current_grade_with_validity_and_framework(client, site, graded, today):
+    valid_from, valid_until = in_force(today)
     html = client.get(page_of(graded["4A"])).content.decode()
     current = html[html.index('id="grade-heading"') : html.index('id="annual-heading"')]
     assert '<strong class="grade">4A</strong>' in current
-    assert f"{IN_FORCE[0]:%Y-%m-%d} 至 {IN_FORCE[1]:%Y-%m-%d}" in current
+    assert f"{valid_from:%Y-%m-%d} 至 {valid_until:%Y-%m-%d}" in current
     assert "测试指标体系（第1版）" in current
     assert "有资格承接政府购买服务" in current
     assert "<table" not in current  # no other grades
@@ -114,11 +126,11 @@ def final_case(campaign, organization, evaluation) -> Case:
 
 
 def test_page_lists_expired_cancelled_and_upcoming_grades_beside_the_current_one(
-    client, site, graded, grant, earlier_campaign, evaluation
+    client, site, graded, grant, earlier_campaign, evaluation, today
 ):
     organization = graded["3A"]
     # An earlier 5A that expired, and a newer 4A whose validity starts next year.
-    grant(organization, Grade.A5, valid=EXPIRED, case=final_case(earlier_campaign, organization, evaluation))
+    grant(organization, Grade.A5, valid=expired(today), case=final_case(earlier_campaign, organization, evaluation))
     later_campaign = Campaign.objects.create(
         name="下一年度评估",
         year=2030,
@@ -129,7 +141,7 @@ def test_page_lists_expired_cancelled_and_upcoming_grades_beside_the_current_one
         scoring_closes_on=datetime.date(2030, 9, 30),
     )
     later = final_case(later_campaign, organization, evaluation)
-    grant(organization, Grade.A4, valid=UPCOMING, case=later, awarded_on=TODAY)
+    grant(organization, Grade.A4, valid=upcoming(today), case=later, awarded_on=today)
     html = client.get(page_of(organization)).content.decode()
     assert '<strong class="grade">3A</strong>' in html
     rows = re.findall(r"<tr><td>(\dA)</td><td>[\d-]+</td><td>[^<]+</td><td[^>]*>[^<]+</td><td>([^<]+)", html)
@@ -148,10 +160,10 @@ def test_page_without_grades_says_so_and_community_groups_show_no_grade_section(
 
 
 def test_page_renders_in_a_constant_number_of_queries_whatever_the_grades(
-    client, site, graded, grant, earlier_campaign, evaluation
+    client, site, graded, grant, earlier_campaign, evaluation, today
 ):
     organization = graded["3A"]
-    grant(organization, Grade.A5, valid=EXPIRED, case=final_case(earlier_campaign, organization, evaluation))
+    grant(organization, Grade.A5, valid=expired(today), case=final_case(earlier_campaign, organization, evaluation))
     client.get(page_of(organization))  # warm the per-process caches
     with CaptureQueriesContext(connection) as one:
         client.get(page_of(organization))
@@ -165,7 +177,7 @@ def test_page_renders_in_a_constant_number_of_queries_whatever_the_grades(
             applications_close_on=datetime.date(year, 6, 30),
             scoring_closes_on=datetime.date(year, 9, 30),
         )
-        grant(organization, Grade.A2, valid=EXPIRED, case=final_case(campaign, organization, evaluation))
+        grant(organization, Grade.A2, valid=expired(today), case=final_case(campaign, organization, evaluation))
     with CaptureQueriesContext(connection) as four:
         response = client.get(page_of(organization))
     assert len(response.context["other_grades"]) == 4
@@ -233,13 +245,14 @@ def test_grade_filter_takes_a_constant_number_of_queries(client, site, graded):
 # --- The API ----------------------------------------------------------------------------------------
 
 
-def test_api_gives_the_current_grade_with_framework_and_validity(client, graded):
+def test_api_gives_the_current_grade_with_framework_and_validity(client, graded, today):
+    valid_from, valid_until = in_force(today)
     data = client.get(f"/api/v1/organizations/{graded['4A'].uscc}").json()
     assert data["grade"] == {
         "grade": "4A",
         "framework": {"code": "small", "version": 1, "name": "测试指标体系"},
-        "valid_from": IN_FORCE[0].isoformat(),
-        "valid_until": IN_FORCE[1].isoformat(),
+        "valid_from": valid_from.isoformat(),
+        "valid_until": valid_until.isoformat(),
     }
     for key in ("none", "expired", "cancelled"):
         assert client.get(f"/api/v1/organizations/{graded[key].uscc}").json()["grade"] is None, key

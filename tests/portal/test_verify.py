@@ -8,7 +8,6 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from evaluation import signing
 from evaluation.enums import Grade
@@ -22,7 +21,6 @@ from tests.factories import create_org
 pytest_plugins = ["tests.evaluation.certificate_fixtures"]
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_key")]
 
-TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 # Private facts of the organization that must never show on a certificate's pages.
 PRIVATE = {
@@ -79,14 +77,14 @@ def test_codes_are_read_whatever_their_case_or_dashes(client, certificate):
     assert verdict(response.content.decode()) == "valid"
 
 
-def test_a_revoked_certificate_shows_date_reason_and_its_replacement(client, evaluation, certificate):
+def test_a_revoked_certificate_shows_date_reason_and_its_replacement(client, evaluation, certificate, today):
     downgrade_grade(
-        grade=certificate.grade_record, to_grade=Grade.A3, reason="年度检查不合格", actor=evaluation.officer, on=TODAY
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="年度检查不合格", actor=evaluation.officer, on=today
     )
     certificate.refresh_from_db()
     html = client.get(f"/verify/{certificate.code}/").content.decode()
     assert verdict(html) == "revoked"
-    assert f"该证书已于{TODAY.isoformat()}撤销" in html
+    assert f"该证书已于{today.isoformat()}撤销" in html
     assert "评估等级由4A降为3A：年度检查不合格" in html
     assert f'href="/verify/{certificate.replaced_by.code}/"' in html
     assert verdict(client.get(f"/verify/{certificate.replaced_by.code}/").content.decode()) == "valid"
@@ -103,13 +101,13 @@ def test_a_deregistered_organizations_certificate_shows_revoked(client, evaluati
     assert verdict(html) == "revoked" and "该组织已注销登记。" in html
 
 
-def test_an_expired_certificate(client, grant, evaluation):
+def test_an_expired_certificate(client, grant, evaluation, today):
     """Issued while its grade was in force; the grade's validity ended yesterday."""
-    grade = grant(evaluation.organization, Grade.A5, valid=(TODAY - 5 * 365 * DAY, TODAY - DAY))
-    certificate = issue_certificate(grade_record=grade, on=TODAY - 100 * DAY)
+    grade = grant(evaluation.organization, Grade.A5, valid=(today - 5 * 365 * DAY, today - DAY))
+    certificate = issue_certificate(grade_record=grade, on=today - 100 * DAY)
     html = client.get(f"/verify/{certificate.code}/").content.decode()
     assert verdict(html) == "expired"
-    assert f"有效期已于{(TODAY - DAY).isoformat()}届满" in html
+    assert f"有效期已于{(today - DAY).isoformat()}届满" in html
 
 
 @pytest.mark.parametrize(
@@ -117,13 +115,15 @@ def test_an_expired_certificate(client, grant, evaluation):
     [
         ("grade", Grade.A5),
         ("organization_name", "冒名协会"),
-        ("valid_until", TODAY + 3650 * DAY),
+        ("valid_until", 3650 * DAY),  # from today
         ("number", "伪造号"),
         ("key_id", "no/such key"),
         ("key_id", ""),
     ],
 )
-def test_a_record_changed_in_the_database_shows_invalid(client, certificate, field, value):
+def test_a_record_changed_in_the_database_shows_invalid(client, certificate, today, field, value):
+    if isinstance(value, datetime.timedelta):
+        value = today + value
     Certificate.objects.filter(pk=certificate.pk).update(**{field: value})
     response = client.get(f"/verify/{certificate.code}/")
     html = response.content.decode()
@@ -163,7 +163,7 @@ def test_the_public_key_downloads_as_pem(client, certificate):
 
 
 def test_search_by_number_or_name_lists_certificates_with_their_status(
-    client, evaluation, certificate, grant, in_force
+    client, evaluation, certificate, grant, in_force, today
 ):
     other = create_org(street=evaluation.organization.street, name="湛山书画协会")
     second = issue_certificate(grade_record=grant(other, Grade.A3, valid=in_force))
@@ -176,7 +176,7 @@ def test_search_by_number_or_name_lists_certificates_with_their_status(
 
     by_name = client.get("/verify/", {"q": "书画"}).content.decode()
     assert certificate.number in by_name and second.number in by_name
-    assert "有效" in by_name and f"已撤销（{TODAY.isoformat()}）" in by_name
+    assert "有效" in by_name and f"已撤销（{today.isoformat()}）" in by_name
     assert_no_personal_data(by_name)
 
 
@@ -218,7 +218,7 @@ def test_the_certificate_json_carries_data_signature_and_key(client, certificate
 # --- The API ---------------------------------------------------------------------------------------------
 
 
-def test_api_certificate_gives_status_signature_and_printed_facts(client, certificate):
+def test_api_certificate_gives_status_signature_and_printed_facts(client, certificate, today):
     data = client.get(f"/api/v1/certificates/{certificate.code}").json()
     assert data == {
         "status": "valid",
@@ -232,7 +232,7 @@ def test_api_certificate_gives_status_signature_and_printed_facts(client, certif
         "valid_until": certificate.valid_until.isoformat(),
         "committee_name": "市南区社会组织评估委员会",
         "bureau_name": "青岛市市南区民政局",
-        "issued_on": TODAY.isoformat(),
+        "issued_on": today.isoformat(),
         "key_id": signing.key_id(),
         "revoked_on": None,
         "revocation_reason": None,
@@ -241,15 +241,15 @@ def test_api_certificate_gives_status_signature_and_printed_facts(client, certif
     }
 
 
-def test_api_certificate_revoked_tampered_and_not_found(client, evaluation, certificate):
+def test_api_certificate_revoked_tampered_and_not_found(client, evaluation, certificate, today):
     downgrade_grade(
-        grade=certificate.grade_record, to_grade=Grade.A3, reason="复查", actor=evaluation.officer, on=TODAY
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="复查", actor=evaluation.officer, on=today
     )
     certificate.refresh_from_db()
     data = client.get(f"/api/v1/certificates/{certificate.code}").json()
     assert (data["status"], data["revoked_on"], data["replaced_by"]) == (
         "revoked",
-        TODAY.isoformat(),
+        today.isoformat(),
         certificate.replaced_by.number,
     )
     assert data["revocation_reason"] == "评估等级由4A降为3A：复查"
@@ -263,9 +263,9 @@ def test_api_certificate_revoked_tampered_and_not_found(client, evaluation, cert
     assert response.json() == {"detail": "未找到该证书。"}
 
 
-def test_api_organization_lists_its_certificates(client, evaluation, certificate):
+def test_api_organization_lists_its_certificates(client, evaluation, certificate, today):
     downgrade_grade(
-        grade=certificate.grade_record, to_grade=Grade.A3, reason="复查", actor=evaluation.officer, on=TODAY
+        grade=certificate.grade_record, to_grade=Grade.A3, reason="复查", actor=evaluation.officer, on=today
     )
     certificate.refresh_from_db()
     new = certificate.replaced_by
@@ -327,11 +327,11 @@ def test_openapi_describes_the_certificate_endpoint_and_field(client):
 # --- Not yet in force ----------------------------------------------------------------------------------
 
 
-def test_a_certificate_of_a_grade_from_next_year_shows_not_yet_valid(client, evaluation, grant):
+def test_a_certificate_of_a_grade_from_next_year_shows_not_yet_valid(client, evaluation, grant, today):
     """The calendar-years rule: awarded this year, in force from 1 January next year."""
-    start = datetime.date(TODAY.year + 1, 1, 1)
+    start = datetime.date(today.year + 1, 1, 1)
     grade = grant(
-        evaluation.organization, Grade.A4, valid=(start, datetime.date(start.year + 4, 12, 31)), awarded_on=TODAY
+        evaluation.organization, Grade.A4, valid=(start, datetime.date(start.year + 4, 12, 31)), awarded_on=today
     )
     certificate = issue_certificate(grade_record=grade)
 
@@ -363,8 +363,8 @@ def test_another_organizations_certificate_moved_onto_a_grade_is_not_listed(clie
     assert client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()["certificates"] == []
 
 
-def test_a_revocation_cleared_in_the_database_shows_invalid_not_valid(client, evaluation, certificate):
-    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=TODAY)
+def test_a_revocation_cleared_in_the_database_shows_invalid_not_valid(client, evaluation, certificate, today):
+    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=today)
     Certificate.objects.filter(pk=certificate.pk).update(revoked_on=None, revocation_reason="")
 
     html = client.get(f"/verify/{certificate.code}/").content.decode()
@@ -377,8 +377,8 @@ def test_a_revocation_cleared_in_the_database_shows_invalid_not_valid(client, ev
     assert listed["status"] == "invalid"
 
 
-def test_the_offline_document_of_a_revoked_certificate_carries_the_signed_statement(client, certificate):
-    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=TODAY)
+def test_the_offline_document_of_a_revoked_certificate_carries_the_signed_statement(client, certificate, today):
+    revoke_certificates(grade_record=certificate.grade_record, reason="误发", on=today)
     document = client.get(f"/verify/{certificate.code}/certificate.json").json()
     statement = document["revocation"]
     assert statement["data"]["code"] == certificate.code and statement["data"]["reason"] == "误发"
