@@ -42,6 +42,13 @@ class EligibilityRule(models.TextChoices):
     GRADE_STATUS = "grade_status", _("未评估、等级已过期或在重新申请期内")
 
 
+class CampaignPurpose(models.TextChoices):
+    EVALUATION = "evaluation", _("等级评估")
+    # Expert review of venture-philanthropy projects (federation app): the same scoring and
+    # moderation, with no eligibility phase, committee, notice or grade.
+    VENTURE = "venture", _("公益创投项目评审")
+
+
 class CaseState(models.TextChoices):
     DRAFT = "draft", _("填写中")
     APPLIED = "applied", _("已申请")
@@ -63,6 +70,7 @@ class CaseAction(models.TextChoices):
     CONFIRM_ELIGIBLE = "confirm_eligible", _("确认符合条件")
     REFUSE = "refuse", _("确认不符合条件")
     ALLOCATE = "allocate", _("分配评估机构")
+    OPEN_REVIEW = "open_review", _("提交专家评审")
     ASSIGN = "assign", _("指派评估专家")
     COMPLETE_SCORING = "complete_scoring", _("完成评分")
     REOPEN = "reopen", _("退回重新评分")

@@ -6,23 +6,33 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.enums import OrganizationKind
 
-from ..enums import Aggregation, Grade, ValidityRule
+from ..enums import Aggregation, CampaignPurpose, Grade, ValidityRule
 
 
 class Campaign(models.Model):
     """A yearly evaluation (one a year per registration authority), its dates and its rules.
 
     Each eligibility rule of DESIGN.md section 9 can be switched off and has its parameter here;
-    `evaluation.services.eligibility` reads them.
+    `evaluation.services.eligibility` reads them. A campaign whose purpose is a venture review
+    only scores (federation's venture-philanthropy calls): it has no committee and its cases go
+    from the draft straight to the expert panel (`services.cases.VENTURE_ACTIONS`).
     """
 
     name = models.CharField(_("名称"), max_length=200)
+    purpose = models.CharField(
+        _("用途"), max_length=16, choices=CampaignPurpose.choices, default=CampaignPurpose.EVALUATION, editable=False
+    )
     year = models.PositiveIntegerField(_("年度"))
     authority = models.ForeignKey(
         "registry.AdministrativeUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("登记管理机关")
     )
     committee = models.ForeignKey(
-        "evaluation.Committee", on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("评估委员会")
+        "evaluation.Committee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("评估委员会"),
     )
     applications_open_on = models.DateField(_("申请开始日期"))
     applications_close_on = models.DateField(_("申请截止日期"))
@@ -68,8 +78,14 @@ class Campaign(models.Model):
             # The messages are what an officer sees when a form trips over the constraint.
             models.UniqueConstraint(
                 fields=["authority", "year"],
+                condition=models.Q(purpose=CampaignPurpose.EVALUATION),
                 name="campaign_one_per_year",
                 violation_error_message=_("该登记管理机关这一年度已有评估活动，每个登记管理机关每年只能开展一次评估。"),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(purpose=CampaignPurpose.EVALUATION) | models.Q(committee__isnull=False),
+                name="campaign_evaluation_has_committee",
+                violation_error_message=_("请选择评估委员会。"),
             ),
             models.CheckConstraint(
                 condition=models.Q(applications_close_on__gte=models.F("applications_open_on"))

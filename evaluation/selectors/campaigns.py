@@ -9,6 +9,7 @@ from registry.access import NOTHING, held_roles, holds_back_office_role
 from registry.enums import Role, UnitLevel
 from registry.models import AdministrativeUnit
 
+from ..enums import CampaignPurpose
 from ..models import Campaign
 
 OFFICER_ROLES = (Role.CITY_OFFICER, Role.DISTRICT_OFFICER)
@@ -35,8 +36,9 @@ def campaign_authorities_for_user(user) -> QuerySet[AdministrativeUnit]:
 
 
 def campaigns_for_user(user) -> QuerySet[Campaign]:
-    """Campaigns are announced publicly; everyone in the back office reads them."""
-    rows = Campaign.objects.select_related("authority", "committee")
+    """Evaluation campaigns are announced publicly; everyone in the back office reads them. (The
+    campaigns behind venture-philanthropy calls are read through their calls.)"""
+    rows = Campaign.objects.filter(purpose=CampaignPurpose.EVALUATION).select_related("authority", "committee")
     if (getattr(user, "is_superuser", False) and user.is_active) or holds_back_office_role(user):
         return rows
     return rows.none()

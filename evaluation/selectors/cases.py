@@ -12,7 +12,7 @@ from registry.access import held_roles
 from registry.enums import Role, UnitLevel
 from registry.models import Organization, OrganizationAccount
 
-from ..enums import AgencyRole, CaseAction, CaseState, EligibilityRule
+from ..enums import AgencyRole, CampaignPurpose, CaseAction, CaseState, EligibilityRule
 from ..models import (
     AgencyMember,
     Assignment,
@@ -108,11 +108,12 @@ def open_cases_for_user(user) -> QuerySet[Case]:
 
 
 def own_cases(user) -> QuerySet[Case]:
-    """The cases of the organization the user acts for (the site's area), newest first."""
+    """The evaluation cases of the organization the user acts for (the site's area), newest first;
+    its venture projects' reviews are read through the projects."""
     if not _active(user):
         return Case.objects.none()
     return (
-        Case.objects.filter(organization__in=_own_organizations(user))
+        Case.objects.filter(organization__in=_own_organizations(user), campaign__purpose=CampaignPurpose.EVALUATION)
         .select_related("campaign", "organization", "framework")
         .order_by("-created_at", "-pk")
     )
@@ -129,11 +130,12 @@ def campaigns_covering(organization: Organization) -> Q:
 
 
 def open_campaigns_for_organization(organization: Organization, today: datetime.date) -> QuerySet[Campaign]:
-    """Campaigns the organization may apply to on `today`: applications open, a framework for
-    its kind, and no case of it yet."""
+    """Evaluation campaigns the organization may apply to on `today`: applications open, a
+    framework for its kind, and no case of it yet."""
     return (
         Campaign.objects.filter(
             campaigns_covering(organization),
+            purpose=CampaignPurpose.EVALUATION,
             applications_open_on__lte=today,
             applications_close_on__gte=today,
             frameworks__kind=organization.kind,

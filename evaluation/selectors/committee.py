@@ -4,7 +4,7 @@ their meetings. `campaigns_for_officer` is `services.cases.is_campaign_officer` 
 
 from django.db.models import Count, Q, QuerySet
 
-from ..enums import Vote
+from ..enums import CampaignPurpose, Vote
 from ..models import Campaign, CaseDecision, Meeting
 from .cases import officer_condition
 
@@ -14,13 +14,14 @@ def _active(user) -> bool:
 
 
 def campaigns_for_officer(user) -> QuerySet[Campaign]:
-    """Campaigns whose authority is at or below the unit of one of the user's district or city
-    roles; every campaign for an active superuser."""
+    """Evaluation campaigns (those with a committee) whose authority is at or below the unit of
+    one of the user's district or city roles; every one for an active superuser."""
     if not _active(user):
         return Campaign.objects.none()
+    campaigns = Campaign.objects.filter(purpose=CampaignPurpose.EVALUATION)
     if user.is_superuser:
-        return Campaign.objects.all()
-    return Campaign.objects.filter(officer_condition(user, "authority__path"))
+        return campaigns
+    return campaigns.filter(officer_condition(user, "authority__path"))
 
 
 def committee_campaigns_for_user(user) -> QuerySet[Campaign]:

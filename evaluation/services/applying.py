@@ -16,7 +16,7 @@ from registry.enums import OrganizationStatus
 from registry.models import Organization, OrganizationAccount
 from registry.uploads import store_private_file
 
-from ..enums import CaseState, grade_rank
+from ..enums import CampaignPurpose, CaseState, grade_rank
 from ..models import Campaign, CampaignFramework, Case, EvidenceFile, GradeBand, Indicator, SelfAssessment
 from ..selectors.assessments import scored_leaves
 from ..selectors.cases import campaigns_covering
@@ -42,11 +42,21 @@ def _check_draft(case: Case) -> None:
 
 
 @transaction.atomic
-def start_case(*, campaign: Campaign, organization: Organization, actor, today: datetime.date | None = None) -> Case:
-    """An account of the organization opens its case (a draft) in a campaign whose applications
-    are open and which has a framework for the organization's kind; one case per campaign."""
+def start_case(
+    *,
+    campaign: Campaign,
+    organization: Organization,
+    actor,
+    today: datetime.date | None = None,
+    purpose: str = CampaignPurpose.EVALUATION,
+) -> Case:
+    """An account of the organization opens its case (a draft) in a campaign of `purpose` whose
+    applications are open and which has a framework for the organization's kind; one case per
+    campaign. A venture project's submission opens its review case here too."""
     today = today or timezone.localdate()
     _check_account(actor, organization.pk)
+    if campaign.purpose != purpose:
+        raise ValidationError(_("“%(campaign)s”不接受此类申请。") % {"campaign": campaign.name})
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.status not in APPLYING_STATUSES:
         raise ValidationError(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from registry.enums import OrganizationKind
 
+from ..enums import CampaignPurpose
 from ..models import Campaign, CampaignFramework, Case, Framework, Notice
 from ..selectors.campaigns import campaign_authorities_for_user
 from .frameworks import framework_problems
@@ -69,7 +70,7 @@ def _check_frameworks(campaign: Campaign, frameworks: dict[str, Framework], erro
                 "framework": framework,
                 "kind": label,
             }
-        elif problems := framework_problems(framework):
+        elif problems := framework_problems(framework, graded=campaign.purpose == CampaignPurpose.EVALUATION):
             errors[framework_key(kind)] = [
                 _("指标体系“%(framework)s”尚不完整，不能使用：") % {"framework": framework},
                 *problems,
@@ -98,11 +99,14 @@ def _save(campaign: Campaign, *, data: dict, frameworks: dict[str, Framework], a
     frameworks = {kind: locked[framework.pk] for kind, framework in frameworks.items()}
     errors: dict = {}
     _check_dates(campaign, errors)
-    if campaign.committee.authority_id != campaign.authority_id:
-        errors["committee"] = _("请选择%(authority)s的评估委员会。") % {"authority": campaign.authority.name}
-    others = Campaign.objects.filter(authority=campaign.authority, year=campaign.year).exclude(pk=campaign.pk)
-    if others.exists():
-        errors["year"] = _one_a_year_message(campaign)
+    if campaign.purpose == CampaignPurpose.EVALUATION:
+        if campaign.committee is None or campaign.committee.authority_id != campaign.authority_id:
+            errors["committee"] = _("请选择%(authority)s的评估委员会。") % {"authority": campaign.authority.name}
+        others = Campaign.objects.filter(
+            authority=campaign.authority, year=campaign.year, purpose=CampaignPurpose.EVALUATION
+        ).exclude(pk=campaign.pk)
+        if others.exists():
+            errors["year"] = _one_a_year_message(campaign)
     _check_frameworks(campaign, frameworks, errors)
     if errors:
         raise ValidationError(errors)
@@ -131,6 +135,28 @@ def change_campaign(*, campaign: Campaign, data: dict, frameworks: dict[str, Fra
     keeps its framework."""
     campaign = Campaign.objects.select_for_update().select_related("authority").get(pk=campaign.pk)
     return _save(campaign, data=data, frameworks=frameworks, actor=actor)
+
+
+# What a venture review reads of a campaign; every eligibility rule is off (the call checks its
+# own) and there is no committee, notice or certificate.
+REVIEW_FIELDS = ("name", "year", "applications_open_on", "applications_close_on", "scoring_closes_on")
+
+
+@transaction.atomic
+def save_review_campaign(*, campaign: Campaign | None, authority, data: dict, framework: Framework, actor) -> Campaign:
+    """The campaign behind a venture-philanthropy call: `data` holds REVIEW_FIELDS, `framework`
+    is the scoring sheet, used for every kind of organization it applies to. Created when
+    `campaign` is None, else changed; the same checks as an evaluation's campaign."""
+    if campaign is None:
+        campaign = Campaign(authority=authority, purpose=CampaignPurpose.VENTURE)
+        for switch in ("check_years_registered", "check_annual_report", "check_credit_lists", "check_penalties"):
+            setattr(campaign, switch, False)
+        campaign.check_grade_status = False
+    else:
+        campaign = Campaign.objects.select_for_update().select_related("authority").get(pk=campaign.pk)
+    full = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS} | {name: data[name] for name in REVIEW_FIELDS}
+    kinds = [kind for kind in OrganizationKind.values if kind in framework.applies_to]
+    return _save(campaign, data=full, frameworks=dict.fromkeys(kinds, framework), actor=actor)
 
 
 @transaction.atomic

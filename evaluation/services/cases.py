@@ -19,7 +19,7 @@ from registry.access import held_roles
 from registry.enums import Role
 from registry.models import OrganizationAccount
 
-from ..enums import AgencyRole, CaseAction, CaseState
+from ..enums import AgencyRole, CampaignPurpose, CaseAction, CaseState
 from ..models import AgencyMember, Assignment, Case, CaseEvent, CommitteeMember
 
 A, S = CaseAction, CaseState
@@ -50,6 +50,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.APPLIED, A.CONFIRM_ELIGIBLE): Transition(S.ELIGIBLE, Party.OFFICER, False),
     (S.APPLIED, A.REFUSE): Transition(S.INELIGIBLE, Party.OFFICER, True),
     (S.ELIGIBLE, A.ALLOCATE): Transition(S.ALLOCATED, Party.OFFICER, False),
+    (S.DRAFT, A.OPEN_REVIEW): Transition(S.ALLOCATED, Party.OFFICER, False),
     (S.ALLOCATED, A.ASSIGN): Transition(S.SCORING, Party.AGENCY_MANAGER, False),
     (S.SCORING, A.COMPLETE_SCORING): Transition(S.MODERATION, Party.LEAD, False),
     (S.MODERATION, A.REOPEN): Transition(S.SCORING, Party.LEAD, True),
@@ -58,6 +59,16 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.DECIDED, A.PUBLISH): Transition(S.IN_NOTICE, Party.OFFICER, False),
     (S.IN_NOTICE, A.FINALIZE): Transition(S.FINAL, Party.SYSTEM, False),
 }
+
+
+# A venture review's case is opened by the call's officer straight for the expert panel, is scored
+# and moderated, and ends there: the funding decision belongs to the federation app. An
+# evaluation's case never skips its application and eligibility review.
+VENTURE_ACTIONS = frozenset({A.OPEN_REVIEW, A.WITHDRAW, A.ASSIGN, A.COMPLETE_SCORING, A.REOPEN, A.MODERATE})
+
+
+def _belongs_to_purpose(case: Case, action: str) -> bool:
+    return (action in VENTURE_ACTIONS) if case.campaign.purpose == CampaignPurpose.VENTURE else action != A.OPEN_REVIEW
 
 
 def is_campaign_officer(user, campaign) -> bool:
@@ -102,7 +113,7 @@ def allowed_actions(user, case: Case) -> list[str]:
     return [
         action
         for (state, action), transition in TRANSITIONS.items()
-        if state == case.state and is_party(user, case, transition.party)
+        if state == case.state and _belongs_to_purpose(case, action) and is_party(user, case, transition.party)
     ]
 
 
@@ -115,7 +126,7 @@ def _check_ready(case: Case, action: str, extra: dict[str, Any]) -> None:
         applying.check_ready_to_submit(case)
     elif action == A.CONFIRM_ELIGIBLE:
         eligibility.check_all_satisfied(case)
-    elif action == A.ALLOCATE:
+    elif action in (A.ALLOCATE, A.OPEN_REVIEW):
         if extra.get("agency") is None:
             raise ValidationError({"agency": _("请选择评估机构。")})
         assignment.check_agency_may_take(case, extra["agency"])
@@ -143,6 +154,10 @@ def _apply_effects(case: Case, action: str, extra: dict[str, Any]) -> None:
     elif action == A.ALLOCATE:
         case.agency = extra["agency"]
         case.save(update_fields=["agency"])
+    elif action == A.OPEN_REVIEW:
+        case.agency = extra["agency"]
+        case.submitted_at = timezone.now()
+        case.save(update_fields=["agency", "submitted_at"])
     elif action == A.FINALIZE:
         grades.award_grade(case, on=extra.get("today") or timezone.localdate())
 
@@ -153,7 +168,7 @@ def act_on_case(*, case: Case, action: str, actor, reason: str = "", extra: dict
     extra = extra or {}
     case = Case.objects.select_for_update().select_related("campaign__authority").get(pk=case.pk)
     transition = TRANSITIONS.get((case.state, action))
-    if transition is None:
+    if transition is None or not _belongs_to_purpose(case, action):
         raise ValidationError(
             _("评估申请当前状态为“%(state)s”，不能“%(action)s”。")
             % {"state": case.get_state_display(), "action": CaseAction(action).label}

@@ -151,8 +151,8 @@ def _tree_of(framework: Framework) -> _Tree:
 
 
 def _band_problems(bands: list[_Band], scale: Decimal | None) -> list[str]:
-    if not bands:
-        return [_("没有等级分数线。")]
+    """Problems of the bands there are; having none is a problem only for grading
+    (`framework_problems`): a scoring sheet without bands serves a venture review."""
     problems = []
     seen = set()
     for band in bands:
@@ -230,10 +230,13 @@ def _tree_problems(tree: _Tree) -> list[str]:
     return problems
 
 
-def framework_problems(framework: Framework) -> list[str]:
+def framework_problems(framework: Framework, *, graded: bool = True) -> list[str]:
     """Everything that keeps the framework from being used by a campaign, in Chinese; [] when
-    none: the parent sums, the leaves' sum against the scale, the bands, the kinds."""
-    return _tree_problems(_tree_of(framework))
+    none: the parent sums, the leaves' sum against the scale, the bands, the kinds. A graded
+    campaign (an evaluation) needs bands; a venture review scores without them."""
+    tree = _tree_of(framework)
+    missing = [_("没有等级分数线。")] if graded and not tree.bands else []
+    return missing + _tree_problems(tree)
 
 
 # --- Import
@@ -324,8 +327,9 @@ class _Reader:
         return kinds
 
     def bands(self, value) -> list[_Band]:
-        if not isinstance(value, list) or not value:
-            self.problem(_("等级分数线"), _("bands 应为非空列表。"))
+        # Empty for a scoring sheet, which grades nothing (see `framework_problems`).
+        if not isinstance(value, list):
+            self.problem(_("等级分数线"), _("bands 应为列表。"))
             return []
         bands = []
         for number, raw in enumerate(value, start=1):

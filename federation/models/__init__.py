@@ -1,6 +1,7 @@
 from .federations import Federation, FederationStaff, Membership
 from .hub import CouncilSeat, FederationReport
 from .incubation import Incubation, IncubationEvent, IncubationService, SupportCentre
+from .venture import ProjectEvent, ProjectReport, VentureCall, VentureProject, VentureTier
 
 __all__ = [
     "CouncilSeat",
@@ -11,5 +12,10 @@ __all__ = [
     "IncubationEvent",
     "IncubationService",
     "Membership",
+    "ProjectEvent",
+    "ProjectReport",
     "SupportCentre",
+    "VentureCall",
+    "VentureProject",
+    "VentureTier",
 ]

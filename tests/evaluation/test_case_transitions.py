@@ -11,10 +11,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from evaluation.enums import CaseAction, CaseState, EligibilityRule, Grade
+from evaluation.enums import CampaignPurpose, CaseAction, CaseState, EligibilityRule, Grade
 from evaluation.models import Assignment, CaseDecision, CaseEvent, EligibilityCheck, Meeting, Notice, OrganizationGrade
 from evaluation.services.applying import save_self_assessment
-from evaluation.services.cases import TRANSITIONS, Party, act_on_case
+from evaluation.services.cases import TRANSITIONS, VENTURE_ACTIONS, Party, act_on_case
 from registry.enums import Role, UnitLevel
 from registry.services.roles import link_organization_account
 from registry.services.units import add_unit
@@ -59,6 +59,13 @@ def team(case, evaluation, *, submitted=False):
         )
 
 
+def for_action(evaluation, action):
+    """Opening a review belongs to venture reviews only: the campaign becomes one for it."""
+    if action == A.OPEN_REVIEW:
+        evaluation.campaign.purpose = CampaignPurpose.VENTURE
+        evaluation.campaign.save()
+
+
 def assert_moved(case, action, actor, to_state, reason=""):
     event = CaseEvent.objects.get(case=case)
     assert (event.action, event.actor, event.to_state, event.reason) == (action, actor, to_state, reason)
@@ -71,6 +78,7 @@ def assert_moved(case, action, actor, to_state, reason=""):
 
 @pytest.mark.parametrize(("state", "action"), list(TRANSITIONS), ids=lambda value: str(value))
 def test_every_transition_is_refused_to_every_other_party(evaluation, make_case, people, state, action):
+    for_action(evaluation, action)
     # Every party exists for this case: it is allocated and has a lead.
     case = make_case(state=state, agency=evaluation.agency)
     team(case, evaluation)
@@ -86,6 +94,7 @@ def test_every_transition_is_refused_to_every_other_party(evaluation, make_case,
 
 @pytest.mark.parametrize(("state", "action"), list(TRANSITIONS), ids=lambda value: str(value))
 def test_a_deactivated_party_is_refused(evaluation, make_case, people, state, action):
+    for_action(evaluation, action)
     case = make_case(state=state, agency=evaluation.agency)
     team(case, evaluation)
     for name in PARTY_MEMBERS[TRANSITIONS[(state, action)].party]:
@@ -180,6 +189,31 @@ def test_officer_allocates_to_an_agency(evaluation, make_case):
     assert case.agency == evaluation.agency
 
 
+def test_officer_opens_a_venture_review_for_the_panel(evaluation, make_case):
+    for_action(evaluation, A.OPEN_REVIEW)
+    case = make_case(state=S.DRAFT)
+    with pytest.raises(ValidationError) as error:
+        act_on_case(case=case, action=A.OPEN_REVIEW, actor=evaluation.officer, extra={"agency": None})
+    assert error.value.message_dict == {"agency": ["请选择评估机构。"]}
+    act_on_case(case=case, action=A.OPEN_REVIEW, actor=evaluation.officer, extra={"agency": evaluation.agency})
+    assert_moved(case, A.OPEN_REVIEW, evaluation.officer, S.ALLOCATED)
+    assert case.agency == evaluation.agency and case.submitted_at is not None
+
+
+@pytest.mark.parametrize("action", [A.SUBMIT, A.OPEN_REVIEW])
+def test_each_purpose_refuses_the_other_purposes_steps(evaluation, make_case, action):
+    """A venture review never submits an application; an evaluation never skips to the panel."""
+    if action == A.SUBMIT:
+        for_action(evaluation, A.OPEN_REVIEW)
+    case = make_case(state=S.DRAFT)
+    actor = evaluation.account if action == A.SUBMIT else evaluation.officer
+    with pytest.raises(ValidationError, match="不能"):
+        act_on_case(case=case, action=action, actor=actor, extra={"agency": evaluation.agency})
+    case.refresh_from_db()
+    assert case.state == S.DRAFT and not case.events.exists()
+    assert (action in VENTURE_ACTIONS) == (action == A.OPEN_REVIEW)
+
+
 def test_agency_manager_assigns_a_team(evaluation, make_case):
     case = make_case(state=S.ALLOCATED, agency=evaluation.agency)
     team(case, evaluation)
@@ -265,6 +299,7 @@ def test_every_allowed_transition_has_a_test_above():
         (S.APPLIED, A.CONFIRM_ELIGIBLE),
         (S.APPLIED, A.REFUSE),
         (S.ELIGIBLE, A.ALLOCATE),
+        (S.DRAFT, A.OPEN_REVIEW),
         (S.ALLOCATED, A.ASSIGN),
         (S.SCORING, A.COMPLETE_SCORING),
         (S.MODERATION, A.REOPEN),

@@ -229,7 +229,7 @@ def test_a_veto_on_a_parent_and_an_unknown_variant_are_refused():
         (small_data(code="青岛 200"), "指标体系：代码“青岛 200”只能包含字母、数字、连字符和下划线。"),
         (small_data(scale=0), "指标体系：总分应大于0。"),
         (small_data(scale=True), "指标体系：总分应为数字。"),
-        (small_data(bands=[]), "等级分数线：bands 应为非空列表。"),
+        (small_data(bands={"5A": 90}), "等级分数线：bands 应为列表。"),
         (small_data(indicators=[]), "指标体系：indicators/children 应为非空列表。"),
         (small_data(applies_to=[]), "指标体系：适用组织类型（applies_to）应为非空列表。"),
     ],
@@ -401,17 +401,22 @@ def test_bands_are_saved_together_and_must_rise_with_the_grade(qingdao):
 # --- The command
 
 
-def test_load_frameworks_loads_both_bundled_files_once(db):
+def test_load_frameworks_loads_the_bundled_files_once(db):
     out = io.StringIO()
     call_command("load_frameworks", stdout=out)
     assert out.getvalue().splitlines() == [
         "已导入：national-1000 第1版 社会组织评估指标（示例，1000分制）",
         "已导入：qingdao-200 第1版 社会组织评估指标（示例，200分制，3A至5A）",
+        "已导入：venture-100 第1版 公益创投项目评审表（100分制）",
     ]
     out = io.StringIO()
     call_command("load_frameworks", stdout=out)
     assert "已存在：qingdao-200 第1版" in out.getvalue()
-    assert Framework.objects.count() == 2
+    assert Framework.objects.count() == 3
+    # A scoring sheet has no grade bands: fine for a venture review, not for an evaluation.
+    sheet = Framework.objects.get(code="venture-100")
+    assert framework_problems(sheet, graded=False) == []
+    assert framework_problems(sheet) == ["没有等级分数线。"]
 
 
 def test_load_frameworks_reports_a_bad_file_and_writes_nothing(db, tmp_path):

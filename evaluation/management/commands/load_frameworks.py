@@ -1,5 +1,5 @@
 """python manage.py load_frameworks [PATH ...]: import indicator frameworks from JSON files (by
-default the two bundled with the project). Loading the same file again changes nothing."""
+default those bundled with the project: two frameworks and the venture scoring sheet). Loading the same file again changes nothing."""
 
 from pathlib import Path
 
@@ -10,11 +10,11 @@ from django.utils import translation
 from evaluation.services.frameworks import import_framework_file
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "frameworks"
-DEFAULT_FILES = (BUNDLED / "national-1000.json", BUNDLED / "qingdao-200.json")
+DEFAULT_FILES = (BUNDLED / "national-1000.json", BUNDLED / "qingdao-200.json", BUNDLED / "venture-100.json")
 
 
 class Command(BaseCommand):
-    help = "导入评估指标体系（JSON）。不指定文件时导入项目自带的两个指标体系；内容未变的不重复导入。"
+    help = "导入评估指标体系（JSON）。不指定文件时导入项目自带的指标体系和公益创投评审表；内容未变的不重复导入。"
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
