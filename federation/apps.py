@@ -9,10 +9,13 @@ class FederationConfig(AppConfig):
 
     def ready(self):
         from registry.access import register_connection_provider, register_role_provider
+        from registry.selectors.deadlines import register_deadline_source
         from registry.selectors.directory import register_directory_facet
 
         from .selectors import MEMBERSHIP_FACET, federation_roles, staff_connections
+        from .venture_deadlines import VENTURE_REPORTS
 
         register_role_provider(federation_roles)
         register_connection_provider(staff_connections)
         register_directory_facet(MEMBERSHIP_FACET)
+        register_deadline_source(VENTURE_REPORTS)

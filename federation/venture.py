@@ -36,6 +36,7 @@ from .models.venture import GRANTED_STATES
 from .venture_selectors import committed_amount, rule_results
 
 State = ProjectState
+MONEY_LIMIT = Decimal("1e10")  # the amount columns hold 12 digits, two of them decimals
 
 # The call's own fields (the rest, REVIEW_FIELDS and `sheet`, are its campaign's).
 CALL_FIELDS = (
@@ -52,6 +53,8 @@ CALL_FIELDS = (
     "ban_years",
 )
 PROJECT_FIELDS = ("tier", "title", "need", "plan", "budget_plan", "amount_requested", "outcomes")
+# The texts a draft may leave blank but a submission needs.
+SUBMISSION_FIELDS = ("need", "plan", "budget_plan", "outcomes")
 
 
 # --- Who may act ----------------------------------------------------------------------------------
@@ -90,8 +93,11 @@ def _money(value, field: str, label: str) -> Decimal:
         amount = Decimal(str(value).replace(",", "").strip())
     except (InvalidOperation, ValueError):
         raise ValidationError({field: _("%(label)s须为数字（元）。") % {"label": label}}) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("%(label)s须为大于零、最多两位小数的金额（元）。") % {"label": label}})
+    # Bounded before rounding: quantizing a huge number raises instead of answering.
+    if not amount.is_finite() or not 0 < amount < MONEY_LIMIT or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError(
+            {field: _("%(label)s须为大于零、小于一百亿、最多两位小数的金额（元）。") % {"label": label}}
+        )
     return amount
 
 
@@ -188,9 +194,7 @@ def open_review(*, call: VentureCall, actor, today: datetime.date | None = None)
             % {"date": call.campaign.applications_close_on.isoformat()}
         )
     # Only the projects' rows: PostgreSQL cannot lock the nullable side of the join to their cases.
-    projects = list(
-        call.projects.select_for_update(of=("self",)).filter(state=State.SUBMITTED).select_related("case")
-    )
+    projects = list(call.projects.select_for_update(of=("self",)).filter(state=State.SUBMITTED).select_related("case"))
     for project in projects:
         evaluation_cases.act_on_case(
             case=project.case, action=CaseAction.OPEN_REVIEW, actor=actor, extra={"agency": call.panel}
@@ -281,6 +285,8 @@ def save_draft(
     today = today or timezone.localdate()
     if project is None:
         _ensure_account(actor, organization.pk)
+        # Locked: of two drafts started at once (a double click), the second waits and sees the first.
+        Organization.objects.select_for_update().only("pk").get(pk=organization.pk)
         if VentureProject.objects.filter(call=call, organization=organization).exists():
             raise ValidationError(_("每个组织每期公益创投只能申报一个项目。"))
         project = VentureProject(call=call, organization=organization, applicant=actor)
@@ -322,6 +328,13 @@ def submit_project(*, project: VentureProject, actor, today: datetime.date | Non
             % {"status": project.organization.get_status_display()}
         )
     project.full_clean()
+    missing = {
+        name: _("申报前请填写%(label)s。") % {"label": VentureProject._meta.get_field(name).verbose_name}
+        for name in SUBMISSION_FIELDS
+        if not getattr(project, name).strip()
+    }
+    if missing:
+        raise ValidationError(missing)
     _check_eligible(project, today)
     project.case = start_case(
         campaign=project.call.campaign,

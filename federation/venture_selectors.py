@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, When
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -79,7 +80,7 @@ def _ban(call: VentureCall, organization: Organization, today: datetime.date) ->
     if stopped is not None:
         return False, _("%(date)s项目“%(title)s”被终止公益创投资助，在近%(years)d年内。") % {
             **facts,
-            "date": _date(stopped.at.date()),
+            "date": _date(timezone.localdate(stopped.at)),  # the bureau's day, not UTC's
             "title": stopped.project.title,
         }
     return True, _("%(since)s以来（近%(years)d年）无行政处罚，也未被终止公益创投资助。") % facts

@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from .api import api
-from .views import account, annual_reports, applications, deadlines, federations, materials, open_data
+from .views import account, annual_reports, applications, deadlines, federations, materials, open_data, venture
 from .views import evaluation as evaluation_cases
 from .views import notices as evaluation_notices
 from .views.text_size import set_text_size
@@ -117,6 +117,19 @@ urlpatterns += i18n_patterns(
     ),
     path("federations/", federations.federation_list, name="federations"),
     path("federations/<str:street_code>/", federations.federation_detail, name="federation_detail"),
+    path("venture/", venture.venture_calls, name="venture_calls"),
+    path("venture/<int:pk>/", venture.venture_call, name="venture_call"),
+    path("account/venture/", venture.venture_home, name="account_venture"),
+    path("account/venture/calls/<int:call_pk>/new/", venture.venture_new, name="account_venture_new"),
+    path("account/venture/projects/<int:pk>/", venture.venture_project, name="account_venture_project"),
+    path("account/venture/projects/<int:pk>/edit/", venture.venture_edit, name="account_venture_edit"),
+    path("account/venture/projects/<int:pk>/submit/", venture.venture_submit, name="account_venture_submit"),
+    path("account/venture/projects/<int:pk>/withdraw/", venture.venture_withdraw, name="account_venture_withdraw"),
+    path(
+        "account/venture/projects/<int:pk>/reports/<str:kind>/",
+        venture.venture_report,
+        name="account_venture_report",
+    ),
     # /verify/<code>/ is printed as a QR code on every certificate: keep the address stable.
     path("verify/", verify_index, name="verify"),
     path("verify/public-key.pem", public_key, name="verify_public_key"),

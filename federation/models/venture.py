@@ -97,7 +97,8 @@ class VentureTier(models.Model):
 
 class VentureProject(models.Model):
     """A project an organization submits to a call; one per organization and call (as its
-    review case is). The state changes only through `federation.venture`."""
+    review case is). The state changes only through `federation.venture`. A draft may leave the
+    texts blank; submitting needs them all (`SUBMISSION_FIELDS`)."""
 
     call = models.ForeignKey(VentureCall, on_delete=models.PROTECT, related_name="projects")
     organization = models.ForeignKey(
@@ -108,11 +109,11 @@ class VentureProject(models.Model):
     )
     tier = models.ForeignKey(VentureTier, on_delete=models.PROTECT, related_name="projects", verbose_name=_("申报档次"))
     title = models.CharField(_("项目名称"), max_length=200)
-    need = models.TextField(_("需求分析"), help_text=_("服务对象、要解决的问题及其依据。"))
-    plan = models.TextField(_("实施计划"), help_text=_("主要活动、时间安排和人员分工。"))
-    budget_plan = models.TextField(_("预算明细"), help_text=_("各项支出及其测算。"))
+    need = models.TextField(_("需求分析"), blank=True, help_text=_("服务对象、要解决的问题及其依据。"))
+    plan = models.TextField(_("实施计划"), blank=True, help_text=_("主要活动、时间安排和人员分工。"))
+    budget_plan = models.TextField(_("预算明细"), blank=True, help_text=_("各项支出及其测算。"))
     amount_requested = models.DecimalField(_("申请资助金额（元）"), **MONEY, validators=[MinValueValidator(1)])
-    outcomes = models.TextField(_("预期成效"), help_text=_("可衡量的产出和成效。"))
+    outcomes = models.TextField(_("预期成效"), blank=True, help_text=_("可衡量的产出和成效。"))
     state = models.CharField(
         _("状态"), max_length=16, choices=ProjectState.choices, default=ProjectState.DRAFT, db_index=True
     )

@@ -34,6 +34,7 @@ NAVIGATION = (
     (_("办事指南"), GuideIndexPage),
     (_("统计数据"), "statistics"),
     (_("评估公示"), "evaluation/notices"),
+    (_("公益创投"), "venture"),
     (_("证书查验"), "verify"),
 )
 
