@@ -4,6 +4,7 @@ from wagtail import hooks
 
 from . import hub_views  # noqa: F401  (registers the hub: dashboard, council, yearly reports)
 from .incubation_views import IncubationViewSetGroup
+from .venture_views import VentureViewSetGroup
 from .views import FederationViewSet
 
 
@@ -13,3 +14,4 @@ def register_federation_viewset():
 
 
 hooks.register("register_admin_viewset", IncubationViewSetGroup)
+hooks.register("register_admin_viewset", VentureViewSetGroup)
