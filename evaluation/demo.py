@@ -31,6 +31,7 @@ from .enums import (
     AgencyRole,
     AppealKind,
     AppealState,
+    CampaignPurpose,
     CaseAction,
     CaseState,
     EligibilityRule,
@@ -488,7 +489,7 @@ class Timeline:
 def _finished_campaign(*, rng, district, committee, agency, staff, framework) -> tuple[int, int]:
     """The district's 2025 campaign, finished: returns (cases, grades) created, (0, 0) when it
     is already there."""
-    if Campaign.objects.filter(authority=district, year=FINISHED_YEAR).exists():
+    if Campaign.objects.filter(authority=district, year=FINISHED_YEAR, purpose=CampaignPurpose.EVALUATION).exists():
         return 0, 0
     campaign = create_campaign(
         authority=district,
@@ -784,7 +785,7 @@ def _current_campaign(*, rng, today, district, committee, agency, staff, framewo
     """This year's campaign, open for applications and scoring today, made through the services:
     six cases, from one waiting for the officer to one in moderation. Returns (cases, accounts)
     created, (0, 0) when the campaign is already there."""
-    if Campaign.objects.filter(authority=district, year=today.year).exists():
+    if Campaign.objects.filter(authority=district, year=today.year, purpose=CampaignPurpose.EVALUATION).exists():
         return 0, 0
     campaign = create_campaign(
         authority=district,
@@ -889,7 +890,8 @@ def create_demo_evaluations(
         framework=qingdao,
     )
     # The finished campaign's certificates, issued on the day of the award (none on a second run).
-    finished = Campaign.objects.get(authority=district, year=FINISHED_YEAR)
+    # The district's venture-philanthropy calls have campaigns of their own years too.
+    finished = Campaign.objects.get(authority=district, year=FINISHED_YEAR, purpose=CampaignPurpose.EVALUATION)
     certified = sum(
         certificates.issue_certificate(grade_record=grade, actor=staff.officer, on=grade.awarded_on, render_pdf=False)
         is not None

@@ -4,6 +4,7 @@ dashboard, its public page and the per-street statistics. Lists for people are s
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Value, When
 
@@ -16,6 +17,7 @@ from .enums import CouncilRole, IncubationStage
 from .incubation_selectors import incubation_counts_by_street
 from .models import CouncilSeat, Federation, FederationReport, Membership, SupportCentre
 from .selectors import federations_for_user
+from .venture_selectors import funding_by_street
 
 # The national aim: at least ten community social organizations per urban community (Ministry of
 # Civil Affairs, 关于大力培育发展社区社会组织的意见, 2017). Every community of 市南区 is urban.
@@ -229,6 +231,8 @@ class StreetFigures:
     members: int
     communities: list[CommunityFigure]
     incubations: dict[str, int] | None  # stage → count; None when the street has no support centre
+    funded_projects: int = 0  # venture projects of its organizations funded by published calls
+    funded_amount: Decimal = Decimal(0)  # what they hold of the calls' budgets (yuan)
 
     @property
     def groups(self) -> int:
@@ -251,8 +255,9 @@ class StreetFigures:
 
 def street_statistics() -> list[StreetFigures]:
     """Per street, in code order: its federation's current members, the filed community groups of
-    each of its communities (against COMMUNITY_GROUPS_AIM), and its support centre's incubations by
-    stage. Five queries whatever the number of streets."""
+    each of its communities (against COMMUNITY_GROUPS_AIM), its support centre's incubations by
+    stage, and the venture projects of its organizations funded by published calls with the
+    amount they hold. Six queries whatever the number of streets."""
     streets = list(AdministrativeUnit.objects.filter(level=UnitLevel.STREET).order_by("code"))
     federations = dict(Federation.objects.values_list("street_id", "name"))
     members = dict(
@@ -262,6 +267,7 @@ def street_statistics() -> list[StreetFigures]:
         .annotate(n=Count("pk"))
     )
     incubations = incubation_counts_by_street()
+    funding = funding_by_street()
     filed = Q(
         community_organizations__kind=OrganizationKind.COMMUNITY_GROUP,
         community_organizations__status=OrganizationStatus.FILED,
@@ -282,6 +288,8 @@ def street_statistics() -> list[StreetFigures]:
             members=members.get(street.pk, 0),
             communities=communities.get(street.path, []),
             incubations=incubations.get(street.code),
+            funded_projects=funding.get(street.code, {}).get("projects", 0),
+            funded_amount=funding.get(street.code, {}).get("amount", Decimal(0)),
         )
         for street in streets
     ]

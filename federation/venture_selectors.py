@@ -38,7 +38,8 @@ def _date(day: datetime.date) -> str:
 
 def _credit_lists(call: VentureCall, organization: Organization, today: datetime.date) -> tuple[bool, str]:
     listing = (
-        organization.credit_listings.filter(listed_on__lte=today, removed_on__isnull=True)
+        organization.credit_listings.filter(listed_on__lte=today)
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
         .order_by("-listed_on")
         .first()
     )
@@ -71,7 +72,10 @@ def _ban(call: VentureCall, organization: Organization, today: datetime.date) ->
         }
     stopped = (
         ProjectEvent.objects.filter(
-            project__organization=organization, to_state=ProjectState.STOPPED, at__date__gt=since
+            project__organization=organization,
+            to_state=ProjectState.STOPPED,
+            at__date__gt=since,
+            at__date__lte=today,
         )
         .select_related("project")
         .order_by("-at")

@@ -23,6 +23,7 @@ from federation.demo import admit_members, file_reports, found_federations, seat
 from federation.incubation_demo import create_demo_incubations
 from federation.models import Federation
 from federation.services import add_federation_staff
+from federation.venture_demo import load_venture_demo
 from registry import demo as registry_demo
 from registry.demo import (
     ACCOUNT_ORGANIZATION_NAME,
@@ -197,6 +198,10 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         evaluations = create_demo_evaluations(
             seed=seed, district=units[DISTRICT_CODE], agency=agency, committee=committee, today=timezone.localdate()
         )
+        # After the evaluation: its agency is the expert panel, its people review the projects.
+        ventures = load_venture_demo(
+            seed=seed, district=units[DISTRICT_CODE], agency=agency, today=timezone.localdate()
+        )
     created = {
         "units": units_added,
         "organizations": organizations,
@@ -210,6 +215,7 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
         "workflows": workflows,
         "incubations": incubations,
         **evaluations,
+        **ventures,
     }
     if stdout is not None:
         stdout.write(
@@ -221,6 +227,8 @@ def load_demo_data(seed: int = DEFAULT_SEED, stdout=None) -> dict[str, int]:
             f"评估人员和申请组织账号 {evaluations['evaluation_users']} 个、"
             f"评估申请 {evaluations['evaluation_cases']} 件（授予等级 {evaluations['evaluation_grades']} 个、"
             f"证书 {evaluations['evaluation_certificates']} 张），"
+            f"公益创投 {ventures['venture_calls']} 期（项目 {ventures['venture_projects']} 个、"
+            f"新建申报组织账号 {ventures['venture_accounts']} 个），"
             f"用时 {time.monotonic() - started:.1f} 秒。\n"
         )
     return created

@@ -13,12 +13,13 @@ def _active(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.is_active
 
 
-def campaigns_for_officer(user) -> QuerySet[Campaign]:
-    """Evaluation campaigns (those with a committee) whose authority is at or below the unit of
-    one of the user's district or city roles; every one for an active superuser."""
+def campaigns_for_officer(user, purpose: str | None = CampaignPurpose.EVALUATION) -> QuerySet[Campaign]:
+    """Campaigns of `purpose` (by default evaluations, which have a committee; None: any)
+    whose authority is at or below the unit of one of the user's district or city roles; every
+    one for an active superuser."""
     if not _active(user):
         return Campaign.objects.none()
-    campaigns = Campaign.objects.filter(purpose=CampaignPurpose.EVALUATION)
+    campaigns = Campaign.objects.all() if purpose is None else Campaign.objects.filter(purpose=purpose)
     if user.is_superuser:
         return campaigns
     return campaigns.filter(officer_condition(user, "authority__path"))

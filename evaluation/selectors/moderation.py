@@ -10,14 +10,14 @@ MODERATION_STATES = (CaseState.MODERATION, CaseState.MODERATED)
 
 
 def moderation_cases_for_user(user) -> QuerySet[Case]:
-    """Cases in moderation or waiting for the committee that the user leads, or that belong to a
-    campaign the user is an officer of."""
+    """Cases in moderation or moderated (waiting for the committee, or for a venture call's
+    funding decision) that the user leads, or that belong to a campaign the user is an officer of."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Case.objects.none()
     leads = Assignment.objects.filter(case=OuterRef("pk"), assessor=user, is_lead=True)
     return (
         Case.objects.filter(state__in=MODERATION_STATES)
-        .filter(Q(Exists(leads)) | Q(campaign__in=campaigns_for_officer(user).values("pk")))
+        .filter(Q(Exists(leads)) | Q(campaign__in=campaigns_for_officer(user, purpose=None).values("pk")))
         .select_related("campaign", "organization", "framework")
     )
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Cast, Round
 from registry.enums import OrganizationKind, OrganizationStatus, UnitLevel
 from registry.models import AdministrativeUnit, Organization
 
-from ..enums import Grade
+from ..enums import CampaignPurpose, Grade
 from ..models import Campaign, Score
 from .directory import current_grades
 from .grades import grades_in_force
@@ -92,7 +92,8 @@ def _in_units(column: str, units: int) -> Cast:
 
 
 def assessor_agreement(campaign: Campaign | None = None) -> dict:
-    """How closely assessors agree, over the submitted scores of `campaign` (or of every campaign).
+    """How closely assessors agree, over the submitted scores of `campaign` (or of every
+    evaluation campaign).
 
     For each case and scored indicator with at least two submitted scores, the spread is the
     highest score minus the lowest. Returned:
@@ -107,6 +108,8 @@ def assessor_agreement(campaign: Campaign | None = None) -> dict:
     scores = Score.objects.filter(assignment__submitted_at__isnull=False, indicator__max_points__gt=0)
     if campaign is not None:
         scores = scores.filter(assignment__case__campaign=campaign)
+    else:  # the evaluations' agreement: venture reviews are another kind of scoring
+        scores = scores.filter(assignment__case__campaign__purpose=CampaignPurpose.EVALUATION)
     pairs = (
         scores.order_by()
         .values("assignment__case", "indicator")

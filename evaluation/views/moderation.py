@@ -18,7 +18,7 @@ from wagtail.admin.menu import MenuItem
 
 from registry.views.scoped import add_service_errors
 
-from ..enums import CaseState
+from ..enums import CampaignPurpose, CaseState
 from ..models import Indicator
 from ..selectors.committee import campaigns_for_officer
 from ..selectors.moderation import leads_any_case, moderation_cases_for_user
@@ -180,11 +180,14 @@ class FinishModerationView(View):
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, refusal(error))
         else:
-            messages.success(
-                request,
-                _("已完成复核汇总：得分%(total)s，建议等级%(grade)s。")
-                % {"total": case.total, "grade": case.get_proposed_grade_display() or _("不予评定等级")},
-            )
+            if case.campaign.purpose == CampaignPurpose.VENTURE:  # a project gets a score, not a grade
+                done = _("已完成复核汇总：得分%(total)s。") % {"total": case.total}
+            else:
+                done = _("已完成复核汇总：得分%(total)s，建议等级%(grade)s。") % {
+                    "total": case.total,
+                    "grade": case.get_proposed_grade_display() or _("不予评定等级"),
+                }
+            messages.success(request, done)
         return redirect("evaluation_moderation:case", pk)
 
 

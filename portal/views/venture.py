@@ -10,7 +10,6 @@ once the district has published them; nothing about applicants, eligibility or r
 """
 
 import datetime
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages

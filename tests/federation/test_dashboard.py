@@ -193,7 +193,7 @@ def test_street_statistics(hub, figures, tree):
 
 
 def test_street_statistics_take_a_constant_number_of_queries(hub, figures, tree, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         street_statistics()
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from evaluation.demo import APPEAL_OUTCOME, FINISHED_YEAR
-from evaluation.enums import AppealState, CaseAction, CaseState, Grade, ValidityRule, Vote
+from evaluation.enums import AppealState, CampaignPurpose, CaseAction, CaseState, Grade, ValidityRule, Vote
 from evaluation.models import (
     Appeal,
     Assignment,
@@ -208,11 +208,12 @@ def test_command_prints_the_addresses_and_the_logins(demo):
 
 
 def finished_campaign() -> Campaign:
-    return Campaign.objects.get(year=FINISHED_YEAR)
+    return Campaign.objects.get(year=FINISHED_YEAR, purpose=CampaignPurpose.EVALUATION)
 
 
 def current_campaign() -> Campaign:
-    return Campaign.objects.get(year=timezone.localdate().year)
+    # The venture-philanthropy calls of the demo have campaigns (of purpose venture) too.
+    return Campaign.objects.get(year=timezone.localdate().year, purpose=CampaignPurpose.EVALUATION)
 
 
 @pytest.mark.django_db

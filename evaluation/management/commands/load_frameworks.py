@@ -1,5 +1,6 @@
 """python manage.py load_frameworks [PATH ...]: import indicator frameworks from JSON files (by
-default those bundled with the project: two frameworks and the venture scoring sheet). Loading the same file again changes nothing."""
+default those bundled with the project: two frameworks and the venture scoring sheet). Loading
+the same file again changes nothing."""
 
 from pathlib import Path
 
