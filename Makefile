@@ -6,11 +6,46 @@ INSTALLED := $(VENV)/.installed-requirements
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format setup system-packages migrate demo check messages
+.PHONY: run test bench lint format setup system-packages migrate demo check messages serve worker
 
 run: setup migrate demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# `make serve`: gunicorn (gunicorn.conf.py) with the production settings, as on a deployment
+# (docs/deployment.md). With DATABASE_URL set, every production variable must come from the
+# environment, and the production settings refuse to start without them. Without DATABASE_URL it is a
+# LOCAL TRIAL on the embedded default: the SQLite database, demo data and signing key of `make run`, a
+# secret key made up for this run, the loopback as the only host, and plain HTTP (no redirect to
+# HTTPS). gunicorn serves no static or media files: a proxy does that, so the trial's pages are unstyled.
+GUNICORN_BIND ?= $(HOST):$(PORT)
+ifdef DATABASE_URL
+serve: setup
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=portal.settings.production GUNICORN_BIND=$(GUNICORN_BIND) $(VENV)/bin/gunicorn -c gunicorn.conf.py
+else
+serve: demo
+	@echo "LOCAL TRIAL of the production settings (not a deployment: see docs/deployment.md)"
+	CERTIFICATE_SIGNING_KEY_FILE="$(CURDIR)/var/keys/certificate-signing-key.pem" \
+		$(PY) manage.py shell -v0 -c "from evaluation.signing import private_key; private_key()"
+	export DJANGO_SETTINGS_MODULE=portal.settings.production \
+		SECRET_KEY="local-trial-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(40))')" \
+		ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL="sqlite:///$(CURDIR)/db.sqlite3" \
+		CERTIFICATE_SIGNING_KEY_FILE="$(CURDIR)/var/keys/certificate-signing-key.pem" \
+		PORTAL_PUBLIC_URL="http://$(GUNICORN_BIND)" SECURE_SSL_REDIRECT=False SECURE_HSTS_SECONDS=0 \
+		GUNICORN_BIND=$(GUNICORN_BIND) && \
+	$(PY) manage.py collectstatic --noinput -v0 && \
+	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py
+endif
+
+# `make worker`: an RQ worker for the background tasks (TASKS_BACKEND=rq with REDIS_URL; one or more
+# per deployment, docs/deployment.md), which also starts tasks deferred to a later time. It takes the
+# settings of `make serve`: production with DATABASE_URL, else the embedded default's database.
+worker: setup
+	@[ "$$TASKS_BACKEND" = rq ] && [ -n "$$REDIS_URL" ] || \
+		{ echo "make worker needs TASKS_BACKEND=rq and REDIS_URL (docs/deployment.md)" >&2; exit 1; }
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-portal.settings.$(if $(DATABASE_URL),production,dev)} \
+		$(PY) manage.py rqworker default --with-scheduler
 
 # `make test` also needs the browser of the end-to-end tests (tests/e2e) and the tools that read
 # certificates back (pdffonts, pdftoppm, zbarimg); `make run` does not.

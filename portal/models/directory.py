@@ -24,6 +24,7 @@ from registry.selectors.public import (
 )
 
 from ..forms import DirectoryForm
+from ..page_cache import cache_for_anonymous
 
 PAGE_SIZE = 20
 
@@ -37,6 +38,7 @@ class DirectoryPage(RoutablePageMixin, Page):
         verbose_name = _("社会组织名录")
 
     @path("")
+    @cache_for_anonymous
     def directory(self, request):
         form = DirectoryForm(request.GET)
         filters = form.filters()
@@ -59,6 +61,7 @@ class DirectoryPage(RoutablePageMixin, Page):
         )
 
     @re_path(r"^(?P<identifier>[^/]+)/$")
+    @cache_for_anonymous
     def organization(self, request, identifier):
         organization = public_organization(identifier)
         if organization is None:

@@ -1,12 +1,14 @@
 """Settings shared by every environment.
 
 Everything that differs between a newcomer's laptop and a deployment comes from environment
-variables (see README): DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, TASKS_BACKEND.
+variables (see README and docs/deployment.md): DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS,
+DEBUG, TASKS_BACKEND, PAGE_CACHE_TIMEOUT.
 """
 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PORTAL_DIR.parent
@@ -98,12 +100,36 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Background work goes through the django-tasks API; the embedded default runs tasks at once.
-TASKS = {
-    "default": {
-        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"),
-    }
+# Background work goes through the django-tasks API. The embedded default runs tasks at once, inside
+# the request; TASKS_BACKEND=rq (with REDIS_URL) puts them on Redis Queue, run by `manage.py rqworker`
+# (`make worker`). Any other value is taken as a backend's dotted path.
+_TASKS_BACKEND_ALIASES = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
+_tasks_backend = env.str("TASKS_BACKEND", default="immediate")
+_tasks_backend = _TASKS_BACKEND_ALIASES.get(_tasks_backend, _tasks_backend)
+TASKS = {"default": {"BACKEND": _tasks_backend}}
+if _tasks_backend == _TASKS_BACKEND_ALIASES["rq"]:
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL: the queue lives in Redis.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # Our tasks and Wagtail's all use the queue "default". A bulk certificate run may take long,
+    # hence the generous job timeout; results stay a day so that task results remain readable.
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {
+        "default": {
+            "URL": REDIS_URL,
+            "DEFAULT_TIMEOUT": env.int("RQ_JOB_TIMEOUT", default=3600),
+            "DEFAULT_RESULT_TTL": env.int("RQ_RESULT_TTL", default=86400),
+        }
+    }
+    # django-tasks-rq runs tasks through its own job class; set here so `rqworker` needs no flag.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+
+# Anonymous visitors' copies of the public directory and organization pages (portal/page_cache.py),
+# dropped whenever an organization changes; 0 turns the page cache off.
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=300)
 
 # ModelBackend first: it is the one that logs people in (and the one test clients use).
 AUTHENTICATION_BACKENDS = [

@@ -13,6 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=tempfile.mkdtemp(prefix="portal-test-media-"))
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Pages are rendered afresh unless a test turns the page cache on (tests/portal/test_page_cache.py):
+# tests assert on the render (context, query counts) and share one local-memory cache.
+PAGE_CACHE_TIMEOUT = 0
 REGISTRY_IMPORT_DIR = tempfile.mkdtemp(prefix="portal-test-imports-")
 PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-private-")
 # A signing key for tests, never the developer's: generated on first use, and the same for the
