@@ -11,12 +11,12 @@ import pytest
 
 from evaluation.enums import AgencyRole
 from evaluation.models import Agency
+from evaluation.selectors.assessments import scored_leaves
 from evaluation.services.assignment import assign_team
 from evaluation.services.frameworks import import_framework_file
 from evaluation.services.moderation import moderate
 from evaluation.services.people import add_agency_member
 from evaluation.services.scoring import complete_scoring, save_scores, submit_scores
-from evaluation.selectors.assessments import scored_leaves
 from federation.venture import decide_funding, open_review, save_call, save_draft, submit_project
 from registry.enums import OrganizationKind, Role
 from registry.services.roles import link_organization_account
