@@ -431,9 +431,10 @@ def _draft(plan: ProjectPlan, call: VentureCall, organization: Organization, acc
     return save_draft(project=None, call=call, organization=organization, data=data, actor=account, today=on)
 
 
-def _call_data(*, name: str, year: int, dates: dict, sheet, panel, guide: str, budget: int) -> dict:
-    return {
-        "name": name,
+def _create_call(*, district, people: People, year: int, dates: dict, sheet, panel, guide: str, budget: int, tiers):
+    """The district's call of `year` named as the bureau names them, with every rule switched on."""
+    data = {
+        "name": f"{year}年度市南区公益创投",
         "year": year,
         **dates,
         "sheet": sheet,
@@ -445,6 +446,7 @@ def _call_data(*, name: str, year: int, dates: dict, sheet, panel, guide: str, b
         "check_ban": True,
         "ban_years": 3,
     }
+    return save_call(call=None, authority=district, data=data, tiers=tiers, actor=people.officer)
 
 
 def _submit(rng, plans, call: VentureCall, people: People, window: tuple[datetime.date, datetime.date], taken: set):
@@ -547,20 +549,16 @@ def _finished_call(*, rng, district, panel: Agency, sheet, people: People, today
         "midterm_due_on": datetime.date(year, 8, 31),
         "final_due_on": datetime.date(year, 12, 31),
     }
-    call = save_call(
-        call=None,
-        authority=district,
-        data=_call_data(
-            name=f"{year}年度市南区公益创投",
-            year=year,
-            dates=dates,
-            sheet=sheet,
-            panel=panel,
-            guide=FINISHED_GUIDE,
-            budget=300_000,
-        ),
+    call = _create_call(
+        district=district,
+        people=people,
+        year=year,
+        dates=dates,
+        sheet=sheet,
+        panel=panel,
+        guide=FINISHED_GUIDE,
+        budget=300_000,
         tiers=FINISHED_TIERS,
-        actor=people.officer,
     )
     made = _submit(rng, FINISHED, call, people, (opens + 3 * DAY, closes - DAY), set())
     _review(rng, made, call, people, sheet, reviewed_on=datetime.date(year, 4, 20))
@@ -602,20 +600,16 @@ def _open_call(*, rng, district, panel: Agency, sheet, people: People, today: da
         "midterm_due_on": starts + 120 * DAY,
         "final_due_on": ends + 15 * DAY,
     }
-    call = save_call(
-        call=None,
-        authority=district,
-        data=_call_data(
-            name=f"{year}年度市南区公益创投",
-            year=year,
-            dates=dates,
-            sheet=sheet,
-            panel=panel,
-            guide=OPEN_GUIDE,
-            budget=400_000,
-        ),
+    call = _create_call(
+        district=district,
+        people=people,
+        year=year,
+        dates=dates,
+        sheet=sheet,
+        panel=panel,
+        guide=OPEN_GUIDE,
+        budget=400_000,
         tiers=OPEN_TIERS,
-        actor=people.officer,
     )
     account_organization = Organization.objects.get(name=ACCOUNT_ORGANIZATION_NAME, street__code=DEMO_STREET_CODE)
     applied = set(VentureProject.objects.values_list("organization_id", flat=True)) | {account_organization.pk}
