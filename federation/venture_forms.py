@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from evaluation.models import Agency, Framework
 from evaluation.selectors.campaigns import campaign_authorities_for_user
+from evaluation.services.campaigns import REVIEW_FIELDS
 
 from .models import ProjectReport, VentureCall, VentureProject
+from .venture import CALL_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_ERRORS = {"required": gettext_lazy("请填写日期。"), "invalid": gettext_lazy("请填写有效的日期，如 2026-03-01。")}
@@ -83,13 +85,9 @@ class CallForm(forms.Form):
             kwargs.setdefault(
                 "initial",
                 {
-                    **{name: getattr(campaign, name) for name in ("name", "year")},
-                    **{
-                        name: getattr(campaign, name)
-                        for name in ("applications_open_on", "applications_close_on", "scoring_closes_on")
-                    },
+                    **{name: getattr(campaign, name) for name in REVIEW_FIELDS},
                     "sheet": campaign.frameworks.values_list("framework", flat=True).first(),
-                    **{name: getattr(call, name) for name in self.call_fields()},
+                    **{name: getattr(call, name) for name in CALL_FIELDS if name != "panel"},
                     "panel": call.panel_id,
                 },
             )
@@ -108,21 +106,6 @@ class CallForm(forms.Form):
         if call is None:
             self.fields["sheet"].initial = sheets.filter(code=DEFAULT_SHEET_CODE).values_list("pk", flat=True).first()
             self.fields["year"].initial = timezone.localdate().year
-
-    @staticmethod
-    def call_fields() -> tuple[str, ...]:
-        return (
-            "guide",
-            "budget",
-            "project_starts_on",
-            "project_ends_on",
-            "midterm_due_on",
-            "final_due_on",
-            "check_credit_lists",
-            "check_annual_report",
-            "check_ban",
-            "ban_years",
-        )
 
 
 class TierForm(forms.Form):

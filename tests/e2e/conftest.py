@@ -8,6 +8,7 @@ skipped, with the reason, where Chromium is not installed.
 """
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -191,6 +192,22 @@ def e2e_server(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def server_shell(e2e_server, code: str) -> dict:
+    """Run `code` with `manage.py shell` on the server's database (to find what a journey acts
+    on, or to set up what it does not click through); the last line it prints is JSON."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=REPO,
+        env=e2e_server.environment,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
+    if done.returncode:
+        pytest.fail(f"`manage.py shell` on the server's database failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # --- The browser (pytest-playwright's fixtures, adjusted) ----------------------------------------

@@ -5,16 +5,13 @@ scores locked. Which case that is, and its indicators, are read from the server'
 """
 
 import datetime
-import json
 import re
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import COMMAND_TIMEOUT, REPO
+from .conftest import server_shell
 
 pytestmark = pytest.mark.e2e
 
@@ -37,17 +34,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def assigned_case(e2e_server) -> dict:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", FIND_CASE],
-        cwd=REPO,
-        env=e2e_server.environment,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-    )
-    if done.returncode:
-        pytest.fail(f"finding the demo assessor's case failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return server_shell(e2e_server, FIND_CASE)
 
 
 def test_the_demo_assessor_scores_a_case_and_submits(page: Page, assigned_case, today):

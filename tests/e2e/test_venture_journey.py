@@ -10,15 +10,12 @@ and, between submission and review, moving the submission period into the past, 
 would.
 """
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import COMMAND_TIMEOUT, REPO
+from .conftest import server_shell
 
 pytestmark = pytest.mark.e2e
 
@@ -88,20 +85,6 @@ print(json.dumps({{
 """
 
 
-def run(e2e_server, code: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=REPO,
-        env=e2e_server.environment,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-    )
-    if done.returncode:
-        pytest.fail(f"setting up on the server failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def admin_login(page: Page, username: str) -> None:
     page.context.clear_cookies()
     page.goto("/admin/login/")
@@ -126,7 +109,7 @@ def score_everything(page: Page, username: str, assignment: int, leaves: list, v
 
 
 def test_a_project_is_submitted_scored_funded_and_published(page: Page, e2e_server, today):
-    call = run(e2e_server, MAKE_CALL)["call"]
+    call = server_shell(e2e_server, MAKE_CALL)["call"]
 
     # The organization submits its project on the site.
     page.goto("/account/login/")
@@ -146,12 +129,12 @@ def test_a_project_is_submitted_scored_funded_and_published(page: Page, e2e_serv
     expect(page.locator("main")).to_contain_text("已申报")
 
     # The submission period ends; the district officer sends the project to the panel.
-    run(e2e_server, CLOSE_SUBMISSIONS.format(call=call))
+    server_shell(e2e_server, CLOSE_SUBMISSIONS.format(call=call))
     admin_login(page, "district_officer")
     page.goto(f"/admin/federation/venture/calls/{call}/")
     page.get_by_role("button", name="提交专家评审").click()
     expect(page.locator(".messages")).to_contain_text("已将1个项目提交专家评审")
-    case = run(e2e_server, FIND_CASE.format(call=call))["case"]
+    case = server_shell(e2e_server, FIND_CASE.format(call=call))["case"]
 
     # The panel's manager assigns two experts, the demo assessor leading.
     admin_login(page, "agency_manager")
@@ -163,7 +146,7 @@ def test_a_project_is_submitted_scored_funded_and_published(page: Page, e2e_serv
     expect(page.locator(".messages")).to_contain_text("已指派评估专家")
 
     # Both experts score on the evaluation app's sheet; the lead completes and moderates.
-    team = run(e2e_server, FIND_ASSIGNMENTS.format(case=case))
+    team = server_shell(e2e_server, FIND_ASSIGNMENTS.format(case=case))
     visit_date = today.isoformat()
     lead, second = sorted(team["assignments"], key=lambda name: name != "assessor")
     score_everything(page, second, team["assignments"][second], team["leaves"], visit_date, "2")
