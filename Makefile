@@ -54,7 +54,9 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run --settings=portal.settings.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Benchmarks print figures (median, spread, query counts) on SQLite and, if reachable, PostgreSQL.
+# Benchmarks print figures (median, spread, query counts) on SQLite and, if reachable, PostgreSQL
+# (docs/performance.md); wrk loads the server from a second process.
+bench: EXTRA_SYSTEM_PACKAGES := wrk
 bench: setup
 	scripts/bench.sh
 

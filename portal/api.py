@@ -3,13 +3,13 @@
 registry's and the evaluation's selectors."""
 
 import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
-from ninja.errors import HttpError
+from ninja.errors import HttpError, Throttled
 
 from evaluation.enums import Grade
 from evaluation.selectors.directory import PURCHASE_ELIGIBLE
@@ -30,12 +30,25 @@ from registry.selectors.directory import (
 from registry.selectors.public import public_organization, public_record
 from registry.selectors.statistics import registry_statistics
 
+from .security.rate_limits import ClientRateThrottle
+
 api = NinjaAPI(
     title="市南区社会组织名录 API",
     version="1",
-    description="Read-only public data of the social organizations of Qingdao 市南区. No personal data.",
+    description=(
+        "Read-only public data of the social organizations of Qingdao 市南区. No personal data. "
+        "Requests are limited per client address (429 Too Many Requests with Retry-After beyond it); "
+        "for the whole directory use the open-data downloads."
+    ),
     urls_namespace="api-v1",
+    throttle=[ClientRateThrottle("api")],
 )
+
+
+@api.exception_handler(Throttled)
+def too_many_requests(request, exc):
+    return api.create_response(request, {"detail": _("请求过于频繁，请稍后再试。")}, status=429)
+
 
 Kind = Literal[tuple(OrganizationKind.values)]
 CategoryCode = Literal[tuple(Category.values)]
@@ -143,6 +156,19 @@ class NotFoundOut(Schema):
     detail: str
 
 
+class BadRequestOut(Schema):
+    """A refused parameter's explanation, in Chinese (django-ninja's error body)."""
+
+    detail: str
+
+
+class InvalidParametersOut(Schema):
+    """Parameters of the wrong type or outside their choices: one entry per problem, with its
+    location (django-ninja's validation error body)."""
+
+    detail: list[dict[str, Any]]
+
+
 class OrganizationDetailOut(OrganizationOut):
     grade: GradeOut | None = Field(
         description="The evaluation grade in force today (the latest awarded if several are); null when none is."
@@ -160,8 +186,14 @@ class OrganizationPage(Schema):
     results: list[OrganizationOut]
 
 
+# Limits the view checks itself, to refuse with a Chinese message; declared in the description too,
+# so that clients know them (a value outside gets a 400).
+MAX_QUERY_LENGTH = 100
+MAX_PAGE_SIZE = 100
+
+
 class DirectoryQuery(Schema):
-    q: str = ""
+    q: str = Field("", json_schema_extra={"maxLength": MAX_QUERY_LENGTH})
     kind: list[Kind] = []
     category: list[CategoryCode] = []
     path: list[Path] = []
@@ -176,8 +208,8 @@ class DirectoryQuery(Schema):
         [], description="`eligible`: graded 3A or above, so eligible for government purchase of services."
     )
     sort: Sort = SortOrder.RELEVANCE
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(1, json_schema_extra={"minimum": 1})
+    page_size: int = Field(20, json_schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE})
 
 
 class Count(Schema):
@@ -222,13 +254,17 @@ class StatisticsOut(Schema):
     grade_distribution: list[Count] = Field(description="Organizations per current grade, 5A first.")
 
 
-@api.get("/organizations", response=OrganizationPage, summary="Search and filter the directory")
+@api.get(
+    "/organizations",
+    response={200: OrganizationPage, 400: BadRequestOut, 404: NotFoundOut, 422: InvalidParametersOut},
+    summary="Search and filter the directory",
+)
 def list_organizations(request, query: Query[DirectoryQuery]):
-    if not 1 <= query.page_size <= 100:
+    if not 1 <= query.page_size <= MAX_PAGE_SIZE:
         raise HttpError(400, _("page_size 应在 1 到 100 之间。"))
     if query.page < 1:
         raise HttpError(400, _("page 应为正整数。"))
-    if len(query.q) > 100:
+    if len(query.q) > MAX_QUERY_LENGTH:
         raise HttpError(400, _("q 不能超过100个字符。"))
     filters = DirectoryFilters(
         **query.dict(exclude={"page", "page_size", *EXTRA_FILTERS}),
@@ -249,11 +285,12 @@ def list_organizations(request, query: Query[DirectoryQuery]):
 
 @api.get(
     "/organizations/{identifier}",
-    response=OrganizationDetailOut,
+    response={200: OrganizationDetailOut, 404: NotFoundOut},
     summary="One organization by credit code or filing number",
 )
 def get_organization(request, identifier: str):
-    organization = public_organization(identifier)
+    # No identifier holds a NUL, and PostgreSQL refuses one in a query (a 500).
+    organization = public_organization(identifier) if "\x00" not in identifier else None
     if organization is None:
         raise HttpError(404, _("未找到该组织。"))
     today = timezone.localdate()
@@ -281,7 +318,7 @@ def get_organization(request, identifier: str):
     summary="Verify one evaluation certificate by its verification code",
 )
 def get_certificate(request, code: str):
-    certificate = certificate_by_code(code)
+    certificate = certificate_by_code(code) if "\x00" not in code else None
     if certificate is None:
         raise HttpError(404, _("未找到该证书。"))
     status = certificate_status(certificate)

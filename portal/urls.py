@@ -10,14 +10,20 @@ from .api import api
 from .views import account, annual_reports, applications, deadlines, federations, materials, open_data, venture
 from .views import evaluation as evaluation_cases
 from .views import notices as evaluation_notices
+from .views import two_factor as two_factor_views
+from .views.health import healthz
 from .views.text_size import set_text_size
 from .views.verify import certificate_json, public_key, public_key_by_id, verify_certificate, verify_index
 
 urlpatterns = [
+    # Before the admin's own addresses: two-factor authentication for the roles that need it.
+    path("admin/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("admin/two-factor/", two_factor_views.verify, name="two_factor_verify"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("text-size/", set_text_size, name="set_text_size"),
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("open-data/organizations.csv", open_data.organizations_csv, name="open_data_csv"),
     path("open-data/organizations.xlsx", open_data.organizations_xlsx, name="open_data_xlsx"),

@@ -142,7 +142,10 @@ class AmountWidget(widgets.Widget):
             raise ValueError(_("金额“%(value)s”不是有效的数字。") % {"value": _text(value)})
         if amount < 0:
             raise ValueError(_("金额不能为负数（%(value)s）。") % {"value": _text(value)})
-        return amount.quantize(Decimal("0.01"))
+        try:
+            return amount.quantize(Decimal("0.01"))
+        except InvalidOperation:  # too many digits for cents (e.g. 1E+30): the row's error, not a crash
+            raise ValueError(_("金额过大，请核对。")) from None
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -233,6 +236,22 @@ class OrganizationResource(resources.ModelResource):
         if filing_number:
             return self.get_queryset().filter(filing_number=filing_number).first()
         return None
+
+    def import_instance(self, instance, row, **kwargs):
+        """Also check the fields of activity, which import-export only reads once the row is saved:
+        an unknown one is then the row's error in its column, not a failure while saving."""
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if COLUMNS["activity_fields"] in row:
+            try:
+                self.fields["activity_fields"].clean(row)
+            except ValueError as error:
+                errors["activity_fields"] = [ValidationError(str(error), code="invalid")]
+        if errors:
+            raise ValidationError(errors)
 
     def before_import_row(self, row, **kwargs):
         """Refuse a code or filing number that an earlier row of the same file already used."""

@@ -11,6 +11,10 @@ from .enums import USCC_CIVIL_AFFAIRS, USCC_KIND_CHARACTER, OrganizationKind
 
 # 市南备字〔2026〕第0001号: the district's filing numbers for community groups.
 FILING_NUMBER_RE = re.compile(r"\S{1,8}备字〔(\d{4})〕第(\d{4,})号")
+# ASCII only: str.isdigit() and stdnum's `^[0-9]+$` also pass other scripts' digits, superscripts or
+# a line break, which int() then refuses (ValueError) or reads as digits.
+USCC_RE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
+RESIDENT_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def normalize_uscc(value: str) -> str:
@@ -20,7 +24,10 @@ def normalize_uscc(value: str) -> str:
 def validate_uscc(value: str) -> None:
     """A well-formed GB 32100 code with a correct check character (any department)."""
     try:
-        uscc.validate(value)
+        code = normalize_uscc(value)
+        if len(code) == 18 and not USCC_RE.fullmatch(code):
+            raise stdnum_errors.InvalidFormat()
+        uscc.validate(code)
     except stdnum_errors.InvalidLength:
         raise ValidationError(
             _("统一社会信用代码应为18位，实际为%(length)d位。"),
@@ -70,7 +77,7 @@ def validate_resident_id(value: str) -> None:
     """
     number = ric.compact(value or "")
     try:
-        if len(number) != 18 or not number[:17].isdigit():
+        if not RESIDENT_ID_RE.fullmatch(number):
             raise stdnum_errors.InvalidFormat()
         ric.get_birth_date(number)
         if number[-1] != ric.calc_check_digit(number):

@@ -10,6 +10,7 @@
 #   poppler-utils        (make test) pdffonts, pdfinfo, pdftoppm: the certificate tests read the PDF back
 #   zbar-tools           (make test) zbarimg: the certificate tests decode the printed QR code
 #   gettext              (make messages) xgettext/msgmerge/msgfmt for makemessages and compilemessages
+#   wrk                  (make bench) the HTTP load generator of the throughput benchmark
 set -euo pipefail
 
 packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)

@@ -25,6 +25,7 @@ from registry.selectors.public import (
 
 from ..forms import DirectoryForm
 from ..page_cache import cache_for_anonymous
+from ..security.rate_limits import rate_limited
 
 PAGE_SIZE = 20
 
@@ -38,6 +39,7 @@ class DirectoryPage(RoutablePageMixin, Page):
         verbose_name = _("社会组织名录")
 
     @path("")
+    @rate_limited("directory_search")
     @cache_for_anonymous
     def directory(self, request):
         form = DirectoryForm(request.GET)

@@ -5,9 +5,11 @@ variables (see README and docs/deployment.md): DATABASE_URL, REDIS_URL, SECRET_K
 DEBUG, TASKS_BACKEND, PAGE_CACHE_TIMEOUT.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +47,10 @@ INSTALLED_APPS = [
     "import_export",
     "ninja",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,14 +60,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.security.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -131,18 +142,77 @@ if _tasks_backend == _TASKS_BACKEND_ALIASES["rq"]:
 # dropped whenever an organization changes; 0 turns the page cache off.
 PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=300)
 
-# ModelBackend first: it is the one that logs people in (and the one test clients use).
+# The lockout check first (it logs nobody in, it refuses a locked-out username before any password
+# is compared); then ModelBackend, the one that logs people in (and the one test clients use).
 AUTHENTICATION_BACKENDS = [
+    "portal.security.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "rules.permissions.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "portal.security.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
+# Every session ends 8 hours after login, whoever it belongs to.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+
+# Login lockout (django-axes, portal/security/lockout.py): 5 failed logins for one username from one
+# address lock that username there for 15 minutes, on the site's login and the admin's alike; a
+# successful login clears the count. Behind TRUSTED_PROXY_COUNT proxies the address is taken from
+# X-Forwarded-For (portal/security/client_ip.py), as for the rate limits.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # locked for 15 minutes, not 15 after the last try
+AXES_DISABLE_ACCESS_LOG = True  # count failures only; no row for every successful login
+AXES_ENABLE_ADMIN = False  # no django.contrib.admin here
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "portal.security.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout.lockout_response"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor authentication (TOTP codes from an authenticator app; portal/security/two_factor.py) before
+# any admin page, for these roles (stable Role codes; "superuser" for superusers). OTP_REQUIRED_ROLES=
+# (empty) turns it off for the end-to-end tests' server; production always requires at least these.
+TWO_FACTOR_ROLES = ["city_officer", "district_officer", "agency_manager", "committee_member", "superuser"]
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=TWO_FACTOR_ROLES)
+OTP_TOTP_ISSUER = "市南区社会组织门户"  # the account's name in the authenticator app
+
+# Requests per client address (portal/security/rate_limits.py): "N/s", "N/m", "N/h" or "N/d";
+# RATE_LIMITS_ENABLED=false turns every limit off (benchmarks with in-process clients).
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMITS = {
+    "directory_search": env.str("RATE_LIMIT_DIRECTORY_SEARCH", default="60/m"),
+    "api": env.str("RATE_LIMIT_API", default="120/m"),
+}
+
+# Content Security Policy (django-csp; portal/security/csp.py): scripts only from our own static
+# files, never inline; inline style attributes are allowed (the charts' colours, a few templates).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+# What the Wagtail admin needs besides: its own templates still carry inline scripts (date pickers,
+# inline panels), and its image editor works on blob: URLs.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "script-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:"],
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -167,6 +237,9 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mai
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@shinan-mzj.example")
 
 WAGTAIL_SITE_NAME = "市南区社会组织登记与评估门户"
+# No calls to outside services from the admin (the Content Security Policy would refuse them anyway).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -31,6 +31,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# Two-factor authentication for the back office cannot be turned off here; the environment may only
+# add roles to it.
+OTP_REQUIRED_ROLES = sorted({*TWO_FACTOR_ROLES, *OTP_REQUIRED_ROLES})  # noqa: F405
+# nginx in front (docs/deployment.md) appends the client's address to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 )

@@ -24,3 +24,8 @@ CERTIFICATE_SIGNING_KEY_FILE = env.path(
     "CERTIFICATE_SIGNING_KEY_FILE",
     default=Path(tempfile.gettempdir()) / "portal-test-keys" / "certificate-signing-key.pem",
 )
+# Tests log officers in with force_login and open admin pages; tests/portal/test_two_factor.py turns
+# two-factor authentication on for itself. Rate limits count across tests in a shared cache (Redis in
+# CI): off, except in tests/portal/test_rate_limits.py.
+OTP_REQUIRED_ROLES: list[str] = []
+RATE_LIMITS_ENABLED = False

@@ -118,6 +118,12 @@ def _facet_filter(name: str, values: list[str]) -> Q:
     raise ValueError(name)
 
 
+def _matchable(text: str) -> str:
+    """`text` as a query parameter. PostgreSQL refuses a NUL in one (a DataError, so a 500), and no
+    stored code or name holds one: a NUL becomes U+FFFD, which matches nothing, as an unknown value."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _exact_identifier(query: str) -> str | None:
     """A whole credit code or filing number typed as the query."""
     text = query.strip()
@@ -144,14 +150,14 @@ def _search(queryset: QuerySet[Organization], query: str) -> QuerySet[Organizati
 
 
 def _filtered(filters: DirectoryFilters, *, skip: str | None = None) -> QuerySet[Organization]:
-    queryset = _search(public_organizations(), filters.q)
+    queryset = _search(public_organizations(), _matchable(filters.q))
     for name in FACETS:
         values = getattr(filters, name)
         if values and name != skip:
-            queryset = queryset.filter(_facet_filter(name, values))
+            queryset = queryset.filter(_facet_filter(name, [_matchable(value) for value in values]))
     for name, values in filters.extra.items():
         if values and name != skip and name in _extra_facets:
-            queryset = queryset.filter(_extra_facets[name].condition(values))
+            queryset = queryset.filter(_extra_facets[name].condition([_matchable(value) for value in values]))
     return queryset
 
 
@@ -175,19 +181,56 @@ def _choice_counts(queryset, column: str, choices) -> list[tuple[str, str, int]]
     return [(value, str(label), counts.get(value, 0)) for value, label in choices]
 
 
+# Facets with a handful of values, each counted as a condition (`_facet_filter` of that one value).
+FEW_VALUED_FACETS = {
+    "kind": OrganizationKind.choices,
+    "category": Category.choices,
+    "path": RegistrationPath.CHOICES,
+    "status": [(s.value, s.label) for s in PUBLIC_STATUSES],
+    "credit": CreditStatus.CHOICES,
+}
+
+
+def _few_valued_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:
+    """The counts of FEW_VALUED_FACETS. Each facet counts over the results with every filter but
+    its own, so all those not in use count over the same rows: one query (one pass over the table)
+    for all of them, rather than one each, and one more per facet in use."""
+    unused = [name for name in FEW_VALUED_FACETS if not getattr(filters, name)]
+    groups = [(None, unused)] if unused else []
+    groups += [(name, [name]) for name in FEW_VALUED_FACETS if getattr(filters, name)]
+    result = {}
+    for skip, names in groups:
+        counts = (
+            _filtered(filters, skip=skip)
+            .order_by()
+            .aggregate(
+                **{
+                    f"{name}_{index}": Count("pk", filter=_facet_filter(name, [value]), distinct=True)
+                    for name in names
+                    for index, (value, _label) in enumerate(FEW_VALUED_FACETS[name])
+                }
+            )
+        )
+        for name in names:
+            result[name] = [
+                (value, str(label), counts[f"{name}_{index}"])
+                for index, (value, label) in enumerate(FEW_VALUED_FACETS[name])
+            ]
+    return result
+
+
 def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:
     """For each filter, each value with the number of results it would give, the other filters
-    applied (a constant number of queries, one per filter)."""
+    applied (a constant number of queries: one for the few-valued filters not in use, and one
+    per other filter)."""
+    few_valued = _few_valued_counts(filters)
     result = {}
     for name in FACETS:
+        if name in few_valued:
+            result[name] = few_valued[name]
+            continue
         queryset = _filtered(filters, skip=name)
-        if name == "kind":
-            result[name] = _choice_counts(queryset, "kind", OrganizationKind.choices)
-        elif name == "category":
-            result[name] = _choice_counts(queryset, "category", Category.choices)
-        elif name == "status":
-            result[name] = _choice_counts(queryset, "status", [(s.value, s.label) for s in PUBLIC_STATUSES])
-        elif name == "activity":
+        if name == "activity":
             result[name] = _choice_counts(queryset, "activity_fields__code", FieldOfActivity.choices)
         elif name in ("street", "community"):
             # Every street is offered (a newly added one too); communities only where there are results.
@@ -199,18 +242,6 @@ def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, in
                 for code, unit_name in units
                 if name == "street" or counts.get(code)
             ]
-        elif name == "path":
-            counts = queryset.order_by().aggregate(
-                direct=Count("pk", filter=Q(category__in=Category.direct_registration())),
-                supervised=Count("pk", filter=Q(category=Category.OTHER)),
-            )
-            result[name] = [(value, str(label), counts[value]) for value, label in RegistrationPath.CHOICES]
-        elif name == "credit":
-            counts = queryset.order_by().aggregate(
-                abnormal=Count("pk", filter=Q(status=OrganizationStatus.ABNORMAL)),
-                normal=Count("pk", filter=~Q(status=OrganizationStatus.ABNORMAL)),
-            )
-            result[name] = [(value, str(label), counts[value]) for value, label in CreditStatus.CHOICES]
     for facet in _extra_facets.values():
         counts = facet.counts(_filtered(filters, skip=facet.name).order_by())
         result[facet.name] = [(value, label, counts.get(value, 0)) for value, label in facet.choices()]

@@ -109,6 +109,9 @@ def _server_environment(database_url: str, workdir: Path) -> dict[str, str]:
         # E-mails land as files the tests can read (e.g. the sign-up verification link).
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(workdir / "mail"),
+        # The journeys log officers in through the admin's form; two-factor codes are tested in
+        # tests/portal/test_two_factor.py, not typed here.
+        "OTP_REQUIRED_ROLES": "",
         "PYTHONUNBUFFERED": "1",
     }
     # A cache of its own: a shared Redis would mix this database's cached pages and site roots

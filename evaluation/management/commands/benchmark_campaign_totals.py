@@ -30,6 +30,7 @@ from evaluation.models import (
     Score,
 )
 from evaluation.services.moderation import compute_campaign_totals
+from portal.benchmarking import figure_line
 from registry.enums import OrganizationKind, OrganizationStatus, UnitLevel
 from registry.models import Organization
 from registry.services.units import add_unit
@@ -62,6 +63,7 @@ class Command(BaseCommand):
         if cases < 1 or not 2 <= assessors <= 16 or indicators < 1 or runs < 1:
             raise CommandError("--cases、--indicators、--runs 至少为1，--assessors 为2至16。")
         vendor = connection.vendor
+        self.database = f"{vendor}, {Organization.objects.count():,} organizations"
         self.stdout.write(
             f"数据库：{vendor}；{cases}个评估申请 × {assessors}名专家 × {indicators}项指标 = "
             f"{cases * assessors * indicators:,}条评分"
@@ -101,6 +103,16 @@ class Command(BaseCommand):
             f"（{runs}次，最快 {min(times):.3f}，最慢 {max(times):.3f}）；SQL查询 {len(captured)} 次；"
             f"{counts['cases']}个申请，{counts['flagged_cases']}个有待协调的分歧，"
             f"{counts['capped_cases']}个触及否决项；{grades}"
+        )
+        scores = Score.objects.filter(assignment__case__campaign=campaign).count()
+        self.stdout.write(
+            figure_line(
+                database=self.database,
+                figure=f"campaign totals, {scores:,} scores ({campaign.aggregation})",
+                unit="s",
+                samples=times,
+                note=f"{len(captured)} SQL queries",
+            )
         )
 
     def create_data(self, rng: random.Random, case_count: int, assessor_count: int, indicator_count: int) -> Campaign:

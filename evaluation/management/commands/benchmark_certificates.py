@@ -27,6 +27,7 @@ from evaluation.enums import CaseState, Grade
 from evaluation.models import Campaign, Case, Certificate, Committee, Framework, GradeBand, OrganizationGrade
 from evaluation.services.certificate_pdf import render_certificate_pdf
 from evaluation.services.certificate_runs import start_certificate_run
+from portal.benchmarking import database_label, figure_line
 from registry.enums import OrganizationKind, OrganizationStatus, UnitLevel
 from registry.models import Organization
 from registry.services.units import add_unit
@@ -75,6 +76,7 @@ class Command(BaseCommand):
         if renders < 2 or certificates < 1 or traced < 1:
             raise CommandError("--renders 至少为2，--certificates、--traced 至少为1。")
         self.stdout.write(f"数据库：{connection.vendor}")
+        self.database = database_label()
         self.measure_renders(renders)
         created_files: list[str] = []
         try:
@@ -105,6 +107,9 @@ class Command(BaseCommand):
             f"[单份证书] 预热后渲染{count}次：中位 {statistics.median(times):.3f} 秒"
             f"（最快 {min(times):.3f}，四分位 {quartiles[0]:.3f}–{quartiles[2]:.3f}，最慢 {max(times):.3f}）；"
             f"PDF {len(pdf) / 1024:.0f} KB"
+        )
+        self.stdout.write(
+            figure_line(database=self.database, figure="certificate PDF, one render (warm)", unit="s", samples=times)
         )
 
     def create_bodies(self) -> SimpleNamespace:
@@ -198,6 +203,15 @@ class Command(BaseCommand):
             f"[批量发证] {run.issued}份证书经任务后端发放：用时 {elapsed:.1f} 秒，每份 {elapsed / run.issued:.3f} 秒；"
             f"进程内存峰值（ru_maxrss）发证前 {before:.0f} MB，发证后 {_maxrss_mb():.0f} MB"
         )
+        self.stdout.write(
+            figure_line(
+                database=self.database,
+                figure=f"certificate run of {run.issued:,} through the task backend, per certificate",
+                unit="s",
+                samples=[elapsed / run.issued],
+                note=f"{elapsed:.1f} s in all; peak RSS {before:.0f} → {_maxrss_mb():.0f} MB",
+            )
+        )
 
     def measure_traced_run(self, officer, campaign: Campaign, created_files: list[str]) -> None:
         tracemalloc.start()
@@ -208,4 +222,12 @@ class Command(BaseCommand):
             tracemalloc.stop()
         self.stdout.write(
             f"[内存] 另发{run.issued}份证书时 Python 分配的峰值（tracemalloc）：{peak / 1024 / 1024:.1f} MB"
+        )
+        self.stdout.write(
+            figure_line(
+                database=self.database,
+                figure=f"certificate run of {run.issued:,}: peak Python memory (tracemalloc)",
+                unit="MB",
+                samples=[peak / 1024 / 1024],
+            )
         )

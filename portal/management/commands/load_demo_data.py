@@ -1,8 +1,18 @@
 """`manage.py load_demo_data [--seed N]`: the demo a newcomer sees after `make run`."""
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import ADMIN_URL, DEFAULT_SEED, DEMO_PASSWORD, SITE_URL, format_login_table, load_demo_data
+from portal.demo import (
+    ADMIN_URL,
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    SITE_URL,
+    format_login_table,
+    load_demo_data,
+)
+from portal.security.two_factor import requires_two_factor
 from registry.demo import OtherSeedLoaded
 
 
@@ -22,3 +32,9 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for line in format_login_table():
             self.stdout.write(f"  {line}")
+        users = get_user_model().objects.filter(username__in=[spec.username for spec in DEMO_USERS]).order_by("pk")
+        if two_factor := [user.username for user in users if requires_two_factor(user)]:
+            self.stdout.write(
+                f"登录后台须二次验证：{'、'.join(two_factor)}；"
+                "试用时验证码用 `python manage.py demo_totp 用户名` 获取。"
+            )
