@@ -11,9 +11,11 @@ DIGITS = {"ms": 1, "s": 2, "MB": 1, "×": 2, "req/s": 0, "queries": 0}
 
 
 def number(value: float, unit: str) -> str:
+    if 0 < abs(value) < 0.1:
+        return f"{value:.2g}"  # two significant digits rather than 0.00
     digits = DIGITS.get(unit, 2)
-    if unit == "s" and value < 1:
-        digits = 3
+    if unit in ("s", "req/s") and value < 10:
+        digits += 1
     return f"{value:,.{digits}f}"
 
 

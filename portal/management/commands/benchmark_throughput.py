@@ -4,8 +4,9 @@
 Throughput under concurrent load from a second process: wrk against a running server (scripts/
 bench.sh starts gunicorn with the production settings and two workers), for the directory page, an
 organization page and `/healthz`, the cheapest request through the same middleware, in interleaved
-rounds so that all three see the same machine. Prints requests per second (median and range over
-the rounds) and each page's share of the minimal view's rate. The pages and the organization are
+rounds so that all three see the same machine, each after a warm-up and once the workers are idle
+again. Prints requests per second (median and range over the rounds) and each page's share of the
+minimal view's rate. The pages and the organization are
 read from the database the server uses. A figure to read, not a test.
 """
 
