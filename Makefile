@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-requirements
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format setup system-packages migrate demo check messages serve worker
+.PHONY: run test bench soak lint format setup system-packages migrate demo check messages serve worker
 
 run: setup migrate demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
@@ -15,7 +15,7 @@ run: setup migrate demo
 # `make serve`: gunicorn (gunicorn.conf.py) with the production settings, as on a deployment
 # (docs/deployment.md). With DATABASE_URL set, every production variable must come from the
 # environment, and the production settings refuse to start without them. Without DATABASE_URL it is a
-# LOCAL TRIAL on the embedded default: the SQLite database, demo data and signing key of `make run`, a
+# LOCAL TRIAL on the embedded default: the SQLite database, demo data and keys of `make run`, a
 # secret key made up for this run, the loopback as the only host, and plain HTTP (no redirect to
 # HTTPS). gunicorn serves no static or media files: a proxy does that, so the trial's pages are unstyled.
 GUNICORN_BIND ?= $(HOST):$(PORT)
@@ -27,11 +27,14 @@ else
 serve: demo
 	@echo "LOCAL TRIAL of the production settings (not a deployment: see docs/deployment.md)"
 	CERTIFICATE_SIGNING_KEY_FILE="$(CURDIR)/var/keys/certificate-signing-key.pem" \
-		$(PY) manage.py shell -v0 -c "from evaluation.signing import private_key; private_key()"
+		PERSONAL_DATA_KEY_FILE="$(CURDIR)/var/keys/personal-data-keys" \
+		$(PY) manage.py shell -v0 -c "from evaluation.signing import private_key; private_key(); \
+		from registry.encryption import fernet; fernet()"
 	export DJANGO_SETTINGS_MODULE=portal.settings.production \
 		SECRET_KEY="local-trial-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(40))')" \
 		ALLOWED_HOSTS=127.0.0.1,localhost DATABASE_URL="sqlite:///$(CURDIR)/db.sqlite3" \
 		CERTIFICATE_SIGNING_KEY_FILE="$(CURDIR)/var/keys/certificate-signing-key.pem" \
+		PERSONAL_DATA_KEY_FILE="$(CURDIR)/var/keys/personal-data-keys" \
 		PORTAL_PUBLIC_URL="http://$(GUNICORN_BIND)" SECURE_SSL_REDIRECT=False SECURE_HSTS_SECONDS=0 \
 		GUNICORN_BIND=$(GUNICORN_BIND) && \
 	$(PY) manage.py collectstatic --noinput -v0 && \
@@ -59,6 +62,11 @@ test: setup
 bench: EXTRA_SYSTEM_PACKAGES := wrk
 bench: setup
 	scripts/bench.sh
+
+# Load and fault runs (docs/performance.md, "Soak"): PostgreSQL in its own database, Redis when it
+# answers; SOAK_SECONDS per load phase, SOAK_DB_FAULT=terminate where others share the server.
+soak: setup
+	scripts/soak.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .

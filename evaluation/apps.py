@@ -8,14 +8,17 @@ class EvaluationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from audit.actions import register_actions
         from registry.access import register_role_provider
         from registry.selectors.directory import register_directory_facet
         from registry.signals import organization_status_changed
 
+        from .audit_actions import AUDIT_ACTIONS
         from .selectors.directory import GRADE_FACET, PURCHASE_FACET
         from .selectors.people import evaluation_roles
         from .services.certificates import revoke_when_organization_ends
 
+        register_actions(AUDIT_ACTIONS)
         register_role_provider(evaluation_roles)
         register_directory_facet(GRADE_FACET)
         register_directory_facet(PURCHASE_FACET)

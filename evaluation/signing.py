@@ -19,7 +19,6 @@ import functools
 import hashlib
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -27,6 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from registry.key_files import create_key_file
 
 logger = logging.getLogger(__name__)
 
@@ -48,26 +49,9 @@ def _load_private(pem: bytes, origin: str) -> Ed25519PrivateKey:
 
 
 def _create_key_file(path: Path) -> None:
-    """Write a new key to `path` unless a key is already there.
-
-    The key is written in full to a private temporary file beside `path` and then hard-linked
-    into place: the link either creates `path` with the complete key or fails because another
-    process got there first, whose key then wins. No reader ever sees half a key.
-    """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-key-")  # mode 0600
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(_private_pem(Ed25519PrivateKey.generate()))
-            file.flush()
-            os.fsync(file.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return
+    """Write a new key to `path` unless a key is already there (whose key then wins)."""
+    if create_key_file(path, _private_pem(Ed25519PrivateKey.generate())):
         logger.warning("Generated a new certificate signing key in %s; keep it, and keep it private.", path)
-    finally:
-        os.unlink(temporary)
 
 
 @functools.cache

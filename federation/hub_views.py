@@ -148,105 +148,131 @@ class EndTermForm(forms.Form):
     ended_on = forms.DateField(label=gettext_lazy("离任日期"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
 
 
-class AppointView(View):
+class FederationFormView(View):
+    """One form about a federation on the shared form page: the federation comes from the address
+    (through the user's scope, so another street's answers 404), a role check refuses with a message,
+    and the service's refusals come back on the form. Subclasses say who may act, build the form,
+    and `perform` the write, returning where to go next."""
+
     template_name = TEMPLATES + "form.html"
+    title = ""
+    refusal = ""
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.federation = get_object_or_404(federations_for_user(request.user), pk=kwargs["pk"])
+        self.federation = self.get_federation(request.user, kwargs["pk"])
+
+    def get_federation(self, user, pk) -> Federation:
+        return get_object_or_404(federations_for_user(user), pk=pk)
+
+    def refuse(self):
+        """None when the user may use the form, else the response that sends them back."""
+        return None
 
     def dispatch(self, request, *args, **kwargs):
-        if not may_manage_council(request.user, self.federation):
-            messages.error(request, _("只有本联合会的工作人员或所在街道、区的工作人员可以任免理事会职务。"))
-            return redirect("federation_hub:dashboard", self.federation.pk)
-        return super().dispatch(request, *args, **kwargs)
+        return self.refuse() or super().dispatch(request, *args, **kwargs)
+
+    def back_to_dashboard(self, message=None):
+        if message:
+            messages.error(self.request, message)
+        return redirect("federation_hub:dashboard", self.federation.pk)
+
+    def get_form(self, data=None) -> forms.Form:
+        raise NotImplementedError
+
+    def perform(self, data: dict):
+        raise NotImplementedError
+
+    def intro(self) -> str:
+        return ""
 
     def render(self, form):
         context = {
             "form": form,
-            "title": _("任命理事会职务"),
+            "title": self.title,
             "subtitle": self.federation.name,
-            "intro": _("理事会职务由本联合会的现有会员组织委派人员担任；会长、秘书长同一时间各一人，副会长可以多人。"),
+            "intro": self.intro(),
             "back_url": reverse("federation_hub:dashboard", args=[self.federation.pk]),
         }
         return TemplateResponse(self.request, self.template_name, context)
 
     def get(self, request, pk):
-        return self.render(AppointForm(federation=self.federation, initial={"started_on": timezone.localdate()}))
+        return self.render(self.get_form())
 
     def post(self, request, pk):
-        form = AppointForm(request.POST, federation=self.federation)
+        form = self.get_form(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                seat = appoint_council_member(
-                    federation=self.federation,
-                    organization=data["organization"],
-                    role=data["role"],
-                    person_name=data["person_name"],
-                    started_on=data["started_on"],
-                    actor=request.user,
-                )
+                return self.perform(form.cleaned_data)
             except (ValidationError, PermissionDenied) as error:
                 add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("已任命%(person)s（%(organization)s）为%(role)s。")
-                    % {
-                        "person": seat.person_name,
-                        "organization": seat.organization.name,
-                        "role": seat.get_role_display(),
-                    },
-                )
-                return redirect("federation_hub:dashboard", self.federation.pk)
         return self.render(form)
 
 
-class EndTermView(View):
-    template_name = TEMPLATES + "form.html"
+COUNCIL_REFUSAL = gettext_lazy("只有本联合会的工作人员或所在街道、区的工作人员可以任免理事会职务。")
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.seat = get_object_or_404(council_seats_for_user(request.user), pk=kwargs["pk"])
 
-    def dispatch(self, request, *args, **kwargs):
-        if not may_manage_council(request.user, self.seat.federation):
-            messages.error(request, _("只有本联合会的工作人员或所在街道、区的工作人员可以任免理事会职务。"))
-            return redirect("federation_hub:dashboard", self.seat.federation_id)
-        return super().dispatch(request, *args, **kwargs)
+class AppointView(FederationFormView):
+    title = gettext_lazy("任命理事会职务")
 
-    def render(self, form):
+    def refuse(self):
+        if not may_manage_council(self.request.user, self.federation):
+            return self.back_to_dashboard(COUNCIL_REFUSAL)
+        return None
+
+    def intro(self):
+        return _("理事会职务由本联合会的现有会员组织委派人员担任；会长、秘书长同一时间各一人，副会长可以多人。")
+
+    def get_form(self, data=None):
+        return AppointForm(data, federation=self.federation, initial={"started_on": timezone.localdate()})
+
+    def perform(self, data):
+        seat = appoint_council_member(
+            federation=self.federation,
+            organization=data["organization"],
+            role=data["role"],
+            person_name=data["person_name"],
+            started_on=data["started_on"],
+            actor=self.request.user,
+        )
+        messages.success(
+            self.request,
+            _("已任命%(person)s（%(organization)s）为%(role)s。")
+            % {"person": seat.person_name, "organization": seat.organization.name, "role": seat.get_role_display()},
+        )
+        return self.back_to_dashboard()
+
+
+class EndTermView(FederationFormView):
+    """Addressed by the seat, not the federation: the seat's federation is the form's."""
+
+    title = gettext_lazy("办理离任")
+
+    def get_federation(self, user, pk):
+        self.seat = get_object_or_404(council_seats_for_user(user).select_related("federation"), pk=pk)
+        return self.seat.federation
+
+    def refuse(self):
+        if not may_manage_council(self.request.user, self.federation):
+            return self.back_to_dashboard(COUNCIL_REFUSAL)
+        return None
+
+    def intro(self):
         seat = self.seat
-        context = {
-            "form": form,
-            "title": _("办理离任"),
-            "subtitle": seat.federation.name,
-            "intro": _("%(role)s：%(person)s（%(organization)s），%(date)s起任职。")
-            % {
-                "role": seat.get_role_display(),
-                "person": seat.person_name,
-                "organization": seat.organization.name,
-                "date": seat.started_on,
-            },
-            "back_url": reverse("federation_hub:dashboard", args=[seat.federation_id]),
+        return _("%(role)s：%(person)s（%(organization)s），%(date)s起任职。") % {
+            "role": seat.get_role_display(),
+            "person": seat.person_name,
+            "organization": seat.organization.name,
+            "date": seat.started_on,
         }
-        return TemplateResponse(self.request, self.template_name, context)
 
-    def get(self, request, pk):
-        return self.render(EndTermForm(initial={"ended_on": timezone.localdate()}))
+    def get_form(self, data=None):
+        return EndTermForm(data, initial={"ended_on": timezone.localdate()})
 
-    def post(self, request, pk):
-        form = EndTermForm(request.POST)
-        if form.is_valid():
-            try:
-                end_council_term(seat=self.seat, ended_on=form.cleaned_data["ended_on"], actor=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("%(person)s已离任。") % {"person": self.seat.person_name})
-                return redirect("federation_hub:dashboard", self.seat.federation_id)
-        return self.render(form)
+    def perform(self, data):
+        end_council_term(seat=self.seat, ended_on=data["ended_on"], actor=self.request.user)
+        messages.success(self.request, _("%(person)s已离任。") % {"person": self.seat.person_name})
+        return self.back_to_dashboard()
 
 
 # --- Members -------------------------------------------------------------------------------------
@@ -459,54 +485,34 @@ class ReportForm(forms.Form):
         self.fields["year"].choices = [(year, _("%(year)d年度") % {"year": year}) for year in years]
 
 
-class ReportFileView(View):
-    template_name = TEMPLATES + "form.html"
+class ReportFileView(FederationFormView):
+    title = gettext_lazy("报送年度工作报告")
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.federation = get_object_or_404(federations_for_user(request.user), pk=kwargs["pk"])
-
-    def dispatch(self, request, *args, **kwargs):
-        if not may_file_report(request.user, self.federation):
-            messages.error(request, _("只有本联合会的工作人员可以报送年度报告。"))
-            return redirect("federation_hub:dashboard", self.federation.pk)
+    def refuse(self):
+        if not may_file_report(self.request.user, self.federation):
+            return self.back_to_dashboard(_("只有本联合会的工作人员可以报送年度报告。"))
         self.years = open_report_years(self.federation)
         if not self.years:
-            messages.warning(request, _("没有需要报送的年度：已结束的年度都已报送。"))
-            return redirect("federation_hub:dashboard", self.federation.pk)
-        return super().dispatch(request, *args, **kwargs)
+            messages.warning(self.request, _("没有需要报送的年度：已结束的年度都已报送。"))
+            return self.back_to_dashboard()
+        return None
 
-    def render(self, form):
-        context = {
-            "form": form,
-            "title": _("报送年度工作报告"),
-            "subtitle": self.federation.name,
-            "intro": _("每个年度报送一次，报送后由街道签收。"),
-            "back_url": reverse("federation_hub:dashboard", args=[self.federation.pk]),
-        }
-        return TemplateResponse(self.request, self.template_name, context)
+    def intro(self):
+        return _("每个年度报送一次，报送后由街道签收。")
 
-    def get(self, request, pk):
-        return self.render(ReportForm(years=self.years, initial={"year": self.years[0]}))
+    def get_form(self, data=None):
+        return ReportForm(data, years=self.years, initial={"year": self.years[0]})
 
-    def post(self, request, pk):
-        form = ReportForm(request.POST, years=self.years)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                report = file_federation_report(
-                    federation=self.federation,
-                    year=data["year"],
-                    activities=data["activities"],
-                    member_changes_note=data["member_changes_note"],
-                    actor=request.user,
-                )
-            except (ValidationError, PermissionDenied) as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("%(year)d年度工作报告已报送街道。") % {"year": report.year})
-                return redirect("federation_reports:report", report.pk)
-        return self.render(form)
+    def perform(self, data):
+        report = file_federation_report(
+            federation=self.federation,
+            year=data["year"],
+            activities=data["activities"],
+            member_changes_note=data["member_changes_note"],
+            actor=self.request.user,
+        )
+        messages.success(self.request, _("%(year)d年度工作报告已报送街道。") % {"year": report.year})
+        return redirect("federation_reports:report", report.pk)
 
 
 class ReportIndexView(View):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.services import record
 from registry.access import held_roles, holds_back_office_role
 from registry.enums import ApplicationKind, OrganizationKind, Role, UnitLevel
 from registry.models import AdministrativeUnit, Application
@@ -196,6 +197,7 @@ def apply_for_incubation(
     _check_group(incubation)
     incubation.save()
     IncubationEvent.objects.create(incubation=incubation, from_stage="", to_stage=Stage.APPLIED, actor=actor)
+    record(actor=actor, action="incubation.applied", target=incubation, after={"stage": Stage.APPLIED.label})
     return incubation
 
 
@@ -292,6 +294,14 @@ def move_incubation(
     incubation.full_clean()
     incubation.save()
     IncubationEvent.objects.create(incubation=incubation, from_stage=current, to_stage=target, actor=actor, note=note)
+    record(
+        actor=actor,
+        action=f"incubation.{target}",
+        target=incubation,
+        reason=note,
+        before={"stage": Stage(current).label},
+        after={"stage": Stage(target).label, "mentor": incubation.mentor},
+    )
     return incubation
 
 

@@ -172,12 +172,14 @@ class IncubationEditForm(IncubationForm):
         fields = GROUP_FIELDS
 
 
-class IncubationCreateView(ScopedCreateView):
-    def save_instance(self):
+class IncubationSaveMixin:
+    """Applying and editing pass the same group facts to their service and show the result."""
+
+    def save_with(self, service, **arguments):
         data = self.form.cleaned_data
         try:
-            return apply_for_incubation(
-                centre=data["centre"],
+            return service(
+                **arguments,
                 group_name=data["group_name"],
                 community=data["community"],
                 contact_person=data["contact_person"],
@@ -192,24 +194,14 @@ class IncubationCreateView(ScopedCreateView):
         return reverse("incubations:inspect", args=[self.object.pk])
 
 
-class IncubationEditView(ScopedEditView):
+class IncubationCreateView(IncubationSaveMixin, ScopedCreateView):
     def save_instance(self):
-        data = self.form.cleaned_data
-        try:
-            return update_incubation(
-                incubation=self.object,
-                group_name=data["group_name"],
-                community=data["community"],
-                contact_person=data["contact_person"],
-                contact_phone=data.get("contact_phone", ""),
-                activities=data["activities"],
-                actor=self.request.user,
-            )
-        except PermissionDenied as error:
-            raise _as_validation_error(error) from error
+        return self.save_with(apply_for_incubation, centre=self.form.cleaned_data["centre"])
 
-    def get_success_url(self):
-        return reverse("incubations:inspect", args=[self.object.pk])
+
+class IncubationEditView(IncubationSaveMixin, ScopedEditView):
+    def save_instance(self):
+        return self.save_with(update_incubation, incubation=self.object)
 
 
 def _centres_of_request(request):

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.access import forget_held_roles
 from registry.enums import UnitLevel
 
@@ -89,6 +90,13 @@ def admit_member(*, federation: Federation, organization, joined_on, actor) -> M
         raise ValidationError(
             {"organization": _("%(name)s已是本联合会的会员。") % {"name": organization.name}}
         ) from error
+    record(
+        actor=actor,
+        action="membership.admit",
+        target=membership,
+        after={"federation": federation, "joined_on": joined_on},
+        organization=organization,
+    )
     return membership
 
 
@@ -107,6 +115,14 @@ def end_membership(*, membership: Membership, left_on, actor) -> Membership:
     membership.left_on = left_on
     membership.full_clean()
     membership.save(update_fields=["left_on"])
+    record(
+        actor=actor,
+        action="membership.end",
+        target=membership,
+        before={"left_on": None},
+        after={"left_on": left_on},
+        organization=membership.organization,
+    )
     for seat in CouncilSeat.objects.filter(
         federation=membership.federation, organization=membership.organization, ended_on__isnull=True
     ):

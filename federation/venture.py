@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from evaluation.enums import AgencyRole, CampaignPurpose, CaseAction, CaseState
 from evaluation.models import Framework
 from evaluation.services import cases as evaluation_cases
@@ -78,6 +79,19 @@ def _ensure_account(user, organization_id: int) -> None:
 def _move(project: VentureProject, to_state: str, actor, reason: str = "") -> VentureProject:
     ProjectEvent.objects.create(
         project=project, from_state=project.state, to_state=to_state, actor=actor, reason=reason
+    )
+    record(
+        actor=actor,
+        action=f"venture.{to_state}",
+        target=project,
+        reason=reason,
+        before={"state": State(project.state).label},
+        after={
+            "state": State(to_state).label,
+            "granted_amount": project.granted_amount,
+            "paid_amount": project.paid_amount,
+        },
+        organization=project.organization,
     )
     project.state = to_state
     project.save()

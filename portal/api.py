@@ -162,6 +162,17 @@ class BadRequestOut(Schema):
     detail: str
 
 
+class TooManyRequestsOut(Schema):
+    """A client beyond its rate limit: wait the Retry-After header's seconds (django-ninja's error body)."""
+
+    detail: str
+
+
+# Answers every operation may give: 400 when the address or a parameter holds a NUL (refused by
+# portal.security.null_bytes before the operation runs), 429 beyond the client's rate limit.
+COMMON_RESPONSES = {400: BadRequestOut, 429: TooManyRequestsOut}
+
+
 class InvalidParametersOut(Schema):
     """Parameters of the wrong type or outside their choices: one entry per problem, with its
     location (django-ninja's validation error body)."""
@@ -256,7 +267,7 @@ class StatisticsOut(Schema):
 
 @api.get(
     "/organizations",
-    response={200: OrganizationPage, 400: BadRequestOut, 404: NotFoundOut, 422: InvalidParametersOut},
+    response={200: OrganizationPage, 404: NotFoundOut, 422: InvalidParametersOut, **COMMON_RESPONSES},
     summary="Search and filter the directory",
 )
 def list_organizations(request, query: Query[DirectoryQuery]):
@@ -285,12 +296,11 @@ def list_organizations(request, query: Query[DirectoryQuery]):
 
 @api.get(
     "/organizations/{identifier}",
-    response={200: OrganizationDetailOut, 404: NotFoundOut},
+    response={200: OrganizationDetailOut, 404: NotFoundOut, **COMMON_RESPONSES},
     summary="One organization by credit code or filing number",
 )
 def get_organization(request, identifier: str):
-    # No identifier holds a NUL, and PostgreSQL refuses one in a query (a 500).
-    organization = public_organization(identifier) if "\x00" not in identifier else None
+    organization = public_organization(identifier)  # a NUL never gets here: portal.security.null_bytes
     if organization is None:
         raise HttpError(404, _("未找到该组织。"))
     today = timezone.localdate()
@@ -314,11 +324,11 @@ def get_organization(request, identifier: str):
 
 @api.get(
     "/certificates/{code}",
-    response={200: CertificateDetailOut, 404: NotFoundOut},
+    response={200: CertificateDetailOut, 404: NotFoundOut, **COMMON_RESPONSES},
     summary="Verify one evaluation certificate by its verification code",
 )
 def get_certificate(request, code: str):
-    certificate = certificate_by_code(code) if "\x00" not in code else None
+    certificate = certificate_by_code(code)
     if certificate is None:
         raise HttpError(404, _("未找到该证书。"))
     status = certificate_status(certificate)
@@ -364,7 +374,11 @@ def _rates(rates: dict) -> tuple[dict, dict]:
     return {**fractions, "target": float(EVALUATION_RATE_TARGET)}, counts
 
 
-@api.get("/statistics", response=StatisticsOut, summary="Counts of organizations and the evaluation's figures")
+@api.get(
+    "/statistics",
+    response={200: StatisticsOut, **COMMON_RESPONSES},
+    summary="Counts of organizations and the evaluation's figures",
+)
 def statistics(request):
     today = timezone.localdate()
     evaluation_rates, evaluation_counts = _rates(evaluation_rate(today))

@@ -33,7 +33,7 @@ from registry.services.applications import (
 from registry.validators import validate_resident_id
 
 PHONE = RegexValidator(r"^[0-9+\-() ]{7,20}$", _("请填写有效的电话号码，如 0532-88886666 或 13800000000。"))
-MOBILE = RegexValidator(r"^1\d{10}$", _("请填写11位手机号码。"))
+MOBILE = RegexValidator(r"^1[0-9]{10}\Z", _("请填写11位手机号码。"))
 # Checks the model leaves to its full_clean() or has none of; a form must say so at once.
 EXTRA_VALIDATORS = {
     "legal_representative_id_number": [validate_resident_id],
@@ -275,7 +275,7 @@ class ChangeChoiceForm(StepForm):
                 _("%(label)s（现为：%(value)s）")
                 % {
                     "label": Organization._meta.get_field(name).verbose_name,
-                    "value": fact_display(name, fact_value(self.organization, name), for_applicant=True),
+                    "value": fact_display(name, fact_value(self.organization, name), personal_in_clear=True),
                 },
             )
             for name in self._changeable
@@ -308,7 +308,7 @@ class ChangeValuesForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.fact_names():
-            current = fact_display(name, fact_value(self.organization, name), for_applicant=True)
+            current = fact_display(name, fact_value(self.organization, name), personal_in_clear=True)
             self.fields[name].help_text = _("现登记内容：%(value)s") % {"value": current}
         if "community" in self.fields:
             self.fields["community"].choices, _by_pk = community_choices([self.organization.street])
@@ -351,7 +351,7 @@ class DeregistrationConfirmForm(StepForm):
     )
 
     def summary(self):
-        return proposed_facts(self.application, for_applicant=True) if self.application else None
+        return proposed_facts(self.application, personal_in_clear=True) if self.application else None
 
 
 @dataclass(frozen=True)

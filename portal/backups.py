@@ -7,8 +7,9 @@ or `database.sqlite3`, a copy made with SQLite's backup API) and the files under
 dump, the SHA-256 of every member and one checksum over them all. A restore checks every member
 against the manifest before it touches anything, and the row counts after loading.
 
-The certificate signing key (CERTIFICATE_SIGNING_KEY_FILE) is a secret and is not in the archive:
-keep it apart, as docs/deployment.md says.
+The certificate signing key (CERTIFICATE_SIGNING_KEY_FILE) and the personal data keys
+(PERSONAL_DATA_KEY_FILE, without which the archived ID numbers cannot be read) are secrets and are
+not in the archive: keep them apart, as docs/deployment.md says.
 """
 
 import datetime

@@ -12,6 +12,14 @@ served from or stored in the cache; only 200 responses that set no cookie of the
 the session unchanged are stored. The one per-visitor part of these pages, the CSRF token of the
 header's forms (text size, language), is kept as a placeholder and filled in for each visitor.
 The `X-Page-Cache: hit|miss` header tells the two apart; pages outside the cache have none.
+
+`PageCacheMiddleware` serves the copies before URL resolution, Wagtail's routing and the
+middleware after it (authentication, messages, two-factor...), which made a cached page cost
+10–25 times the minimal view (docs/performance.md). It serves only visitors who cannot be logged
+in (no session cookie) and have no messages waiting (no messages cookie); everyone else goes on to
+`cache_for_anonymous` on the page's route, which decides as before. Copies are stored on the way
+out with the headers that the inner middleware added (X-Frame-Options), so that a copy served
+early carries them too.
 """
 
 import hashlib
@@ -23,14 +31,18 @@ from functools import wraps
 from django.apps import apps
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
-from django.utils.cache import get_max_age
-from wagtail.signals import page_published, page_unpublished
+from django.utils.cache import get_max_age, patch_vary_headers
+from wagtail.models import PageViewRestriction, Site, get_page_models
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from registry.signals import organizations_saved_in_bulk
 
 HEADER = "X-Page-Cache"
 VERSION_KEY = "portal:page-cache:version"
@@ -100,9 +112,17 @@ def connect_signals() -> None:
     m2m_changed.connect(
         _relation_changed, sender=organization.activity_fields.through, dispatch_uid="portal-page-cache-activity-fields"
     )
-    # The directory page's own title and text, and the pages the navigation links to.
+    organizations_saved_in_bulk.connect(data_changed, dispatch_uid="portal-page-cache-organizations-bulk")
+    # The directory page's own title and text, the pages the navigation links to, and what Wagtail
+    # routes with (sites, the page tree, view restrictions), kept in portal/site_cache.py under the
+    # same version: a copy served before Wagtail's routing must not outlive a page made private.
     page_published.connect(data_changed, dispatch_uid="portal-page-cache-page-published")
     page_unpublished.connect(data_changed, dispatch_uid="portal-page-cache-page-unpublished")
+    post_page_move.connect(data_changed, dispatch_uid="portal-page-cache-page-moved")
+    for model in [Site, PageViewRestriction, *get_page_models()]:
+        uid = f"portal-page-cache-{model._meta.label}"
+        post_save.connect(data_changed, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(data_changed, sender=model, dispatch_uid=f"{uid}-delete")
 
 
 def _may_use_cache(request: HttpRequest) -> bool:
@@ -154,7 +174,10 @@ def _served(request: HttpRequest, stored: dict) -> HttpResponse:
     if CSRF_PLACEHOLDER in content:
         # get_token also has the CSRF middleware (re)set this visitor's cookie, as a render would.
         content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-    return HttpResponse(content, content_type=stored["content_type"])
+    response = HttpResponse(content, content_type=stored["content_type"])
+    for name, value in stored.get("headers", {}).items():
+        response[name] = value
+    return response
 
 
 def cache_for_anonymous(view: Callable) -> Callable:
@@ -177,8 +200,54 @@ def cache_for_anonymous(view: Callable) -> Callable:
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
         if _may_store(request, response):
-            cache.set(key, _stored(response), timeout())
+            if hasattr(request, PENDING):
+                setattr(request, PENDING, (key, _stored(response)))  # PageCacheMiddleware stores it
+            else:
+                cache.set(key, _stored(response), timeout())
         response[HEADER] = "miss"
         return response
 
     return wrapper
+
+
+PENDING = "_page_cache_pending"
+# Headers not kept with a copy: the response served from it sets these itself.
+_NOT_KEPT = {"content-length", "content-type", HEADER.lower()}
+
+
+class PageCacheMiddleware:
+    """Serves the copies early (see the module's docstring). Placed after LocaleMiddleware, which
+    chooses the language (part of the key), and CsrfViewMiddleware, which sets the cookie that
+    goes with the visitor's token in the copy; before AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _may_serve_early(request):
+            stored = cache.get(cache_key(request))
+            if stored is not None and "headers" in stored:  # a copy stored on the way out of here
+                response = _served(request, stored)
+                # What SessionMiddleware adds when the page reads request.user: the copy depends
+                # on cookies (text size), so shared caches must not mix visitors' copies.
+                patch_vary_headers(response, ("Cookie",))
+                response[HEADER] = "hit"
+                return response
+        setattr(request, PENDING, None)
+        response = self.get_response(request)
+        if (pending := getattr(request, PENDING)) is not None and response.status_code == 200 and not response.cookies:
+            key, stored = pending
+            stored["headers"] = {name: value for name, value in response.items() if name.lower() not in _NOT_KEPT}
+            cache.set(key, stored, timeout())
+        return response
+
+
+def _may_serve_early(request: HttpRequest) -> bool:
+    """Without a session there is no login and no message kept in it; without the messages cookie,
+    no message kept there either."""
+    return (
+        timeout() > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )

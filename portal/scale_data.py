@@ -81,6 +81,7 @@ from registry.models import (
     Organization,
     OrganizationChange,
 )
+from registry.personal_data import masked
 from registry.selectors.annual_reports import grace_period_end, must_report, reporting_window
 from registry.services.applications import SOURCE as APPLICATION_SOURCE
 from registry.services.credit import CREDIT_SOURCE, _missed_report_details
@@ -901,7 +902,8 @@ def _old_value(rng: random.Random, plan: OrganizationPlan, name: str) -> str:
 def write_changes(run: Run, plans: list[OrganizationPlan], ids: list[int]) -> None:
     """History (DESIGN.md section 6): for some organizations one to three registered facts changed
     since founding (old value, new = today's), and every status that is not the first one, as the
-    organization services record them (values in the bureau's language, private fields private)."""
+    organization services record them (values in the bureau's language; private fields masked, not
+    public)."""
     rng = run.rng("history")
     rows = []
     for plan, pk in zip(plans, ids, strict=True):
@@ -926,6 +928,8 @@ def write_changes(run: Run, plans: list[OrganizationPlan], ids: list[int]) -> No
             before, source = STATUS_CHANGE[plan.status]
             changes.append((plan.ended_on, "status", _status_label(before), _status_label(plan.status), source))
         for day, name, old, new, source in sorted(changes, key=lambda change: change[0]):
+            if name in PRIVATE_FIELDS:
+                old, new = masked(name, old), masked(name, new)
             rows.append(
                 OrganizationChange(
                     organization_id=pk,

@@ -11,7 +11,7 @@ from .views import account, annual_reports, applications, deadlines, federations
 from .views import evaluation as evaluation_cases
 from .views import notices as evaluation_notices
 from .views import two_factor as two_factor_views
-from .views.health import healthz
+from .views.health import healthz, no_error_test
 from .views.text_size import set_text_size
 from .views.verify import certificate_json, public_key, public_key_by_id, verify_certificate, verify_index
 
@@ -19,6 +19,7 @@ urlpatterns = [
     # Before the admin's own addresses: two-factor authentication for the roles that need it.
     path("admin/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
     path("admin/two-factor/", two_factor_views.verify, name="two_factor_verify"),
+    path("admin/failwhale/", no_error_test),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,12 +3,13 @@
 The same resource reads imports and writes exports, so an exported file imported again changes
 nothing. Values are read leniently (labels or codes, several date formats, 、 or ; between fields)
 and written in one canonical form. Every problem is a ValueError with a message for a clerk;
-django-import-export turns those into per-row validation errors.
+the import (registry.services.importing) reports those as the row's errors.
 """
 
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -18,8 +19,8 @@ from import_export import fields, resources, widgets
 
 from .enums import Category, FieldOfActivity, OrganizationKind, UnitLevel
 from .models import ActivityField, Organization
-from .selectors.units import unit_by_name
-from .services.organizations import create_organization, update_organization
+from .selectors.units import UnitsByName
+from .spreadsheet_cells import unguard
 from .validators import normalize_uscc
 
 # Column headers, in the order of the bureau's spreadsheets.
@@ -45,7 +46,8 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+    """A cell's text; an exported cell's formula guard is taken off again."""
+    return "" if value is None else unguard(str(value).strip())
 
 
 class ChoiceWidget(widgets.Widget):
@@ -56,12 +58,17 @@ class ChoiceWidget(widgets.Widget):
         self.choices = choices
         self.what = what
 
+    @cached_property
+    def by_label(self) -> dict[str, str]:
+        # Built once: translating every label for each cell was a large share of an import's time.
+        with translation.override("zh-hans"):
+            return {str(choice.label): choice.value for choice in self.choices}
+
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not text:
             return ""
-        with translation.override("zh-hans"):
-            by_label = {str(choice.label): choice.value for choice in self.choices}
+        by_label = self.by_label
         if text in by_label:
             return by_label[text]
         if text in self.choices.values:
@@ -79,26 +86,27 @@ class ChoiceWidget(widgets.Widget):
 
 
 class UnitWidget(widgets.Widget):
-    """A street, or a community of the row's street, by name (with or without 街道/社区)."""
+    """A street, or a community of the row's street, by name (with or without 街道/社区), found
+    among `units`: the units the file names, read once for the whole file."""
 
     def __init__(self, level: UnitLevel):
         super().__init__()
         self.level = level
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value, row=None, *, units: UnitsByName, **kwargs):
         name = _text(value)
         if not name:
             return None
         if self.level == UnitLevel.STREET:
-            unit = unit_by_name(name, level=UnitLevel.STREET)
+            unit = units.find(name, level=UnitLevel.STREET)
             if unit is None:
                 raise ValueError(_("未知街道“%(name)s”。") % {"name": name})
             return unit
         street_name = _text((row or {}).get(COLUMNS["street"]))
-        street = unit_by_name(street_name, level=UnitLevel.STREET) if street_name else None
-        unit = unit_by_name(name, level=UnitLevel.COMMUNITY, within=street)
+        street = units.find(street_name, level=UnitLevel.STREET) if street_name else None
+        unit = units.find(name, level=UnitLevel.COMMUNITY, within=street)
         if unit is None:
-            if street is not None and unit_by_name(name, level=UnitLevel.COMMUNITY):
+            if street is not None and units.find(name, level=UnitLevel.COMMUNITY):
                 raise ValueError(_("社区“%(name)s”不属于%(street)s。") % {"name": name, "street": street.name})
             raise ValueError(_("未知社区“%(name)s”。") % {"name": name})
         return unit
@@ -154,17 +162,17 @@ class AmountWidget(widgets.Widget):
 
 
 class ActivityFieldsWidget(widgets.ManyToManyWidget):
-    """Fields of activity by their Chinese labels, separated by 、 (or ; , /)."""
+    """Fields of activity by their Chinese labels, separated by 、 (or ; , /), as a list of the
+    `activity_fields` given by code (the table's rows, read once for the whole file)."""
 
     def __init__(self):
         super().__init__(ActivityField, field="code")
+        self.choice = ChoiceWidget(FieldOfActivity, what=gettext_lazy("活动领域"))
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value, row=None, *, activity_fields: dict[str, ActivityField], **kwargs):
         labels = [label for label in LIST_SEPARATORS.split(_text(value)) if label]
-        if not labels:
-            return ActivityField.objects.none()
-        codes = [ChoiceWidget(FieldOfActivity, what=_("活动领域")).clean(label) for label in labels]
-        return ActivityField.objects.filter(code__in=codes)
+        codes = dict.fromkeys(self.choice.clean(label) for label in labels)
+        return [activity_fields[code] for code in codes if code in activity_fields]
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -190,8 +198,9 @@ class CodeWidget(widgets.CharWidget):
 
 
 class OrganizationResource(resources.ModelResource):
-    """Imports and exports organizations; every write goes through the organization services
-    on behalf of `actor`, so history is kept and scoping is enforced."""
+    """The columns of exports, and the reading of an import's rows. Imports do not use
+    import-export's row-by-row saving: `registry.services.importing` checks every row with the
+    methods below and writes them together through the organization services."""
 
     name = fields.Field("name", COLUMNS["name"], widget=TextWidget())
     uscc = fields.Field("uscc", COLUMNS["uscc"], widget=CodeWidget(is_uscc=True))
@@ -212,89 +221,49 @@ class OrganizationResource(resources.ModelResource):
         model = Organization
         fields = list(COLUMNS)
         import_order = export_order = list(COLUMNS)
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        skip_html_diff = True
-        use_transactions = True
 
-    def __init__(self, *, actor=None, source: str = "表格导入"):
-        super().__init__()
-        self.actor = actor
-        self.source = source
-        self._seen: dict[str, int] = {}
+    @cached_property
+    def import_fields(self) -> list[fields.Field]:
+        return self.get_import_fields()  # built anew on each call: once per file, not per row
 
-    def get_queryset(self):
-        return Organization.objects.select_related("street", "community").prefetch_related("activity_fields")
+    @staticmethod
+    def identifiers(row: dict) -> dict[str, str]:
+        """The row's credit code and filing number as stored (compacted; "" when absent)."""
+        return {
+            "uscc": normalize_uscc(_text(row.get(COLUMNS["uscc"]))),
+            "filing_number": _text(row.get(COLUMNS["filing_number"])),
+        }
 
-    def get_instance(self, instance_loader, row):
-        """Rows are matched on their credit code or, for community groups, their filing number."""
-        code = normalize_uscc(_text(row.get(COLUMNS["uscc"])))
-        if code:
-            return self.get_queryset().filter(uscc=code).first()
-        filing_number = _text(row.get(COLUMNS["filing_number"]))
-        if filing_number:
-            return self.get_queryset().filter(filing_number=filing_number).first()
-        return None
-
-    def import_instance(self, instance, row, **kwargs):
-        """Also check the fields of activity, which import-export only reads once the row is saved:
-        an unknown one is then the row's error in its column, not a failure while saving."""
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if COLUMNS["activity_fields"] in row:
-            try:
-                self.fields["activity_fields"].clean(row)
-            except ValueError as error:
-                errors["activity_fields"] = [ValidationError(str(error), code="invalid")]
-        if errors:
-            raise ValidationError(errors)
-
-    def before_import_row(self, row, **kwargs):
-        """Refuse a code or filing number that an earlier row of the same file already used."""
-        # import-export counts data rows from 1; the spreadsheet's header is row 1.
-        row_number = kwargs["row_number"] + 1
-        for field in ("uscc", "filing_number"):
-            value = _text(row.get(COLUMNS[field]))
-            if field == "uscc":
-                value = normalize_uscc(value)
-            if not value:
+    def read_row(
+        self, row: dict, instance: Organization, *, units: UnitsByName, activity_fields: dict[str, ActivityField]
+    ) -> tuple[list[ActivityField] | None, dict[str, list[ValidationError]]]:
+        """Set the row's cells on `instance`; return its fields of activity (None without that
+        column) and each column's error, by field name. Makes no query: `units` and
+        `activity_fields` hold what the file refers to."""
+        errors: dict[str, list[ValidationError]] = {}
+        activity = None
+        for field in self.import_fields:
+            if field.column_name not in row:
                 continue
-            key = f"{field}:{value}"
-            if key in self._seen:
-                raise ValidationError({field: _("与文件第%(row)d行重复。") % {"row": self._seen[key]}})
-            self._seen[key] = row_number
+            try:
+                value = field.clean(row, units=units, activity_fields=activity_fields)
+            except ValueError as error:
+                errors[field.attribute] = [ValidationError(str(error), code="invalid")]
+                continue
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                activity = value
+            else:
+                setattr(instance, field.attribute, value)
+        return activity, errors
 
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        """A row is unchanged when each of its columns would export as it does now."""
-        if import_validation_errors or original is None or original.pk is None:
-            return False
-        for field in self.get_import_fields():
+    def unchanged(self, instance: Organization, original: Organization, activity, row: dict) -> bool:
+        """The row changes nothing when each of its columns would export as `original` does now."""
+        for field in self.import_fields:
             if field.column_name not in row:
                 continue
             if isinstance(field.widget, widgets.ManyToManyWidget):
-                new = sorted(item.pk for item in field.clean(row))
-                if new != sorted(item.pk for item in original.activity_fields.all()):
+                if sorted(item.pk for item in activity) != sorted(item.pk for item in original.activity_fields.all()):
                     return False
             elif field.export(instance) != field.export(original):
                 return False
         return True
-
-    def save_instance(self, instance, is_create, row, **kwargs):
-        data = {field: getattr(instance, field) for field in COLUMNS if field != "activity_fields"}
-        activity = list(self.fields["activity_fields"].clean(row)) if COLUMNS["activity_fields"] in row else None
-        if is_create:
-            created = create_organization(
-                actor=self.actor, data=data, activity_fields=activity or [], source=self.source
-            )
-            instance.pk = created.pk
-        else:
-            update_organization(
-                organization=instance, actor=self.actor, data=data, activity_fields=activity, source=self.source
-            )
-
-    def save_m2m(self, instance, row, **kwargs):
-        """Fields of activity are saved by the services in save_instance()."""

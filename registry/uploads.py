@@ -1,20 +1,29 @@
 """Checking uploaded files by what they contain, not by their names.
 
 A file is accepted only when its first bytes are those of an allowed type (and, for XLSX, when
-it is really a workbook inside its ZIP); a renamed executable is refused. Names are never used
-for storage: files are stored under random names in private storage.
+it is really a workbook inside its ZIP, without macros and not a ZIP bomb); a renamed executable
+is refused. Names are never used for storage: files are stored under random names in private
+storage, and the uploader's name is kept only as a cleaned display name. Every accepted file also
+passes the scanners of UPLOAD_SCANNERS (an antivirus, for instance).
 """
 
 import hashlib
 import io
-import os
+import logging
+import unicodedata
 import zipfile
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from .spreadsheet_files import ZIP_ERRORS, check_xlsx_archive
+
+logger = logging.getLogger(__name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,6 +40,51 @@ JPEG = FileType("image/jpeg", "jpg", "JPEG")
 PNG = FileType("image/png", "png", "PNG")
 XLSX_TYPE = FileType(XLSX, "xlsx", "XLSX")
 MATERIAL_TYPES = (PDF, JPEG, PNG, XLSX_TYPE)
+DISPLAY_NAME_MAX_CHARS = 100
+# Unicode categories dropped from display names: controls (NUL, line breaks), format characters
+# (a right-to-left override shows "发票\u202efdp.exe" as 发票exe.pdf; zero-width spaces), surrogates,
+# private-use and unassigned code points.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_SUFFIX_ALIASES = {".jpeg": ".jpg"}
+
+
+def display_name(name: str) -> str:
+    """The uploader's file name made safe to show and to send back in a download header: its last
+    path part only (either slash), without control or direction characters, at most
+    DISPLAY_NAME_MAX_CHARS long with its extension kept. Never used as a storage path."""
+    name = unicodedata.normalize("NFC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char) not in _DROPPED_CATEGORIES)
+    name = " ".join(name.split()).strip(" .")
+    if len(name) > DISPLAY_NAME_MAX_CHARS:
+        suffix = PurePath(name).suffix[:10]
+        name = name[: DISPLAY_NAME_MAX_CHARS - len(suffix)].rstrip(" .") + suffix
+    return name or "file"
+
+
+def download_name(private_file) -> str:
+    """The name a stored file is downloaded under: its display name, with the extension of its
+    checked content (so that "report.exe" holding a PDF is saved as "report.exe.pdf")."""
+    name = display_name(private_file.original_name)
+    extension = f".{private_file.extension}"
+    suffix = PurePath(name).suffix.lower()
+    return name if _SUFFIX_ALIASES.get(suffix, suffix) == extension else f"{name}{extension}"
+
+
+def scan_upload(upload) -> None:
+    """Run the scanners of UPLOAD_SCANNERS on a file; one raises ValidationError to refuse it. A
+    scanner that fails otherwise (an antivirus daemon down) refuses the file too: unscanned files
+    are not let in."""
+    for path in settings.UPLOAD_SCANNERS:
+        upload.seek(0)
+        try:
+            import_string(path)(upload)
+        except ValidationError:
+            raise
+        except Exception:
+            logger.exception("upload scanner %s failed", path)
+            raise ValidationError(_("暂时无法检查上传的文件，请稍后再试。"), code="scan_failed") from None
+        finally:
+            upload.seek(0)
 
 
 def _is_xlsx(head: bytes, upload) -> bool:
@@ -40,7 +94,7 @@ def _is_xlsx(head: bytes, upload) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(upload.read())) as archive:
             names = set(archive.namelist())
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         return False
     return "[Content_Types].xml" in names and any(name.startswith("xl/") for name in names)
 
@@ -61,24 +115,28 @@ def detect_type(upload) -> FileType | None:
 
 
 def check_upload(upload, *, allowed=MATERIAL_TYPES) -> FileType:
-    """The file's type if it may be stored; a ValidationError in Chinese otherwise."""
+    """The file's type if it may be stored; a ValidationError in Chinese otherwise. Run by every
+    path that stores or imports an uploaded file."""
     limit = settings.REGISTRY_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
             _("文件“%(name)s”过大（%(size).1f MB），上限为 %(limit)d MB。")
-            % {"name": upload.name, "size": upload.size / 1024 / 1024, "limit": limit // (1024 * 1024)},
+            % {"name": display_name(upload.name), "size": upload.size / 1024 / 1024, "limit": limit // (1024 * 1024)},
             code="file_too_large",
         )
     if upload.size == 0:
-        raise ValidationError(_("文件“%(name)s”是空的。") % {"name": upload.name}, code="file_empty")
+        raise ValidationError(_("文件“%(name)s”是空的。") % {"name": display_name(upload.name)}, code="file_empty")
     detected = detect_type(upload)
     upload.seek(0)
     if detected is None or detected not in allowed:
         raise ValidationError(
             _("文件“%(name)s”的内容不是%(types)s文件，不能上传。")
-            % {"name": upload.name, "types": "、".join(t.label for t in allowed)},
+            % {"name": display_name(upload.name), "types": "、".join(t.label for t in allowed)},
             code="file_type",
         )
+    if detected == XLSX_TYPE:
+        check_xlsx_archive(upload)
+    scan_upload(upload)
     return detected
 
 
@@ -99,7 +157,7 @@ def store_private_file(instance, upload, *, allowed=MATERIAL_TYPES):
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    instance.original_name = os.path.basename(upload.name)[:200]
+    instance.original_name = display_name(upload.name)
     instance.content_type = detected.content_type
     instance.extension = detected.extension
     instance.size = upload.size

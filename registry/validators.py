@@ -9,8 +9,9 @@ from stdnum.cn import ric, uscc
 
 from .enums import USCC_CIVIL_AFFAIRS, USCC_KIND_CHARACTER, OrganizationKind
 
-# 市南备字〔2026〕第0001号: the district's filing numbers for community groups.
-FILING_NUMBER_RE = re.compile(r"\S{1,8}备字〔(\d{4})〕第(\d{4,})号")
+# 市南备字〔2026〕第0001号: the district's filing numbers for community groups. [0-9], not \d, which
+# also matches full-width and other scripts' digits (市南备字〔２０２６〕第０００１号).
+FILING_NUMBER_RE = re.compile(r"\S{1,8}备字〔([0-9]{4})〕第([0-9]{4,})号")
 # ASCII only: str.isdigit() and stdnum's `^[0-9]+$` also pass other scripts' digits, superscripts or
 # a line break, which int() then refuses (ValueError) or reads as digits.
 USCC_RE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")

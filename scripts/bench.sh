@@ -35,9 +35,11 @@ export DEBUG=False  # dev settings, but no query log: it would grow with every q
 # The per-address rate limits would refuse the benchmarks' repeated requests from one address.
 export RATE_LIMITS_ENABLED=False
 export PGOPTIONS="--client-min-messages=warning"
-# The generated certificates are signed with this key, kept with the databases; the certificate
-# benchmark writes its PDFs (and deletes them) in the run's own folder.
+# The generated certificates are signed with this key, and the personal data encrypted with these,
+# kept with the databases; the certificate benchmark writes its PDFs (and deletes them) in the run's
+# own folder.
 export CERTIFICATE_SIGNING_KEY_FILE="$PWD/$BENCH_DIR/signing-key.pem" PRIVATE_MEDIA_ROOT="$work/private"
+export PERSONAL_DATA_KEY_FILE="$PWD/$BENCH_DIR/personal-data-keys"
 output="$BENCH_DIR/last-run.txt"
 : >"$output"
 

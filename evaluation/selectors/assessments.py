@@ -7,7 +7,7 @@ Nobody sees an assessor's scores before the rules below allow it.
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from ..enums import AgencyRole, CaseState
@@ -35,12 +35,11 @@ def assignments_for_user(user) -> QuerySet[Assignment]:
 
 
 def cases_for_assessor(user, today: datetime.date | None = None) -> QuerySet[Case]:
-    """Cases assigned to the user, and after a campaign's scoring phase (today past
-    `scoring_closes_on`) the cases their agency handled in it."""
+    """The cases assigned to the user, while their campaign's scoring phase is open (until
+    `scoring_closes_on`): DESIGN.md section 5. No other case of the agency, and none afterwards."""
     today = today or timezone.localdate()
-    own = Q(pk__in=Assignment.objects.filter(assessor=user).values("case"))
-    after_scoring = Q(campaign__scoring_closes_on__lt=today, agency__in=_agencies_where(user, AgencyRole.ASSESSOR))
-    return Case.objects.filter(own | after_scoring)
+    assigned = Assignment.objects.filter(assessor=user).values("case")
+    return Case.objects.filter(pk__in=assigned, campaign__scoring_closes_on__gte=today)
 
 
 def cases_for_agency_manager(user) -> QuerySet[Case]:

@@ -47,16 +47,15 @@ class GradeStanding:
     }
 
 
-def other_grades(organization, today: datetime.date, current: OrganizationGrade | None) -> list[OrganizationGrade]:
-    """The organization's grades other than its `current` one (see `selectors.grades.current_grade`),
-    newest first: grades awarded but not yet in force, expired, cancelled, or overlapped by a newer
-    one. Each has `standing` (a `GradeStanding` code) and `standing_label`, its framework and its
-    downgrades or cancellation. Two queries."""
-    grades = OrganizationGrade.objects.filter(organization=organization)
-    if current is not None:
-        grades = grades.exclude(pk=current.pk)
-    grades = (
-        grades.select_related("framework")
+def grade_history(organization, today: datetime.date) -> tuple[OrganizationGrade | None, list[OrganizationGrade]]:
+    """The organization's current grade (as `selectors.grades.current_grade`: of the grades in
+    force on `today`, the latest awarded) and its other grades, newest first: awarded but not yet
+    in force, expired, cancelled, or overlapped by a newer one. Each has `standing` (a
+    `GradeStanding` code) and `standing_label`, its framework and its downgrades or cancellation.
+    One query for the grades and one for their changes (none without grades)."""
+    grades = list(
+        OrganizationGrade.objects.filter(organization=organization)
+        .select_related("framework")
         .prefetch_related("changes")
         .annotate(
             standing=Case(
@@ -69,10 +68,11 @@ def other_grades(organization, today: datetime.date, current: OrganizationGrade 
         )
         .order_by("-awarded_on", "-pk")
     )
-    grades = list(grades)
     for grade in grades:
         grade.standing_label = GradeStanding.LABELS[grade.standing]
-    return grades
+    # A grade is in force exactly when it is neither cancelled, expired nor yet to begin.
+    current = next((grade for grade in grades if grade.standing == GradeStanding.IN_FORCE), None)
+    return current, [grade for grade in grades if grade is not current]
 
 
 def is_purchase_eligible(grade: OrganizationGrade | None) -> bool:

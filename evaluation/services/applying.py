@@ -6,6 +6,7 @@ which asks `check_ready_to_submit` first."""
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -162,6 +163,10 @@ def attach_evidence(*, case: Case, indicator: Indicator, actor, upload) -> Evide
     if case.evidence_files.count() >= MAX_EVIDENCE_FILES:
         raise ValidationError(
             {"file": _("每个评估申请最多上传%(limit)d个佐证材料文件。") % {"limit": MAX_EVIDENCE_FILES}}
+        )
+    if case.evidence_files.filter(indicator=indicator).count() >= settings.UPLOAD_MAX_FILES_PER_ITEM:
+        raise ValidationError(
+            {"file": _("每个评分项最多上传%(limit)d个佐证材料文件。") % {"limit": settings.UPLOAD_MAX_FILES_PER_ITEM}}
         )
     return store_private_file(EvidenceFile(case=case, indicator=indicator, uploaded_by=actor), upload)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.access import connections_to
 from registry.models import Organization, OrganizationAccount
 
@@ -124,6 +125,13 @@ def assign_team(*, case: Case, actor, assessors: Iterable, lead) -> Case:
         raise ValidationError(errors)
     Assignment.objects.bulk_create(
         Assignment(case=case, assessor=assessor, is_lead=assessor.pk == lead.pk, assigned_by=actor) for assessor in team
+    )
+    record(
+        actor=actor,
+        action="assignment.team",
+        target=case,
+        after={"assessors": [person_name(assessor) for assessor in team], "lead": person_name(lead)},
+        organization=case.organization,
     )
     return cases.act_on_case(case=case, action=CaseAction.ASSIGN, actor=actor)
 

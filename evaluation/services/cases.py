@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.access import held_roles
 from registry.enums import Role
 from registry.models import OrganizationAccount
@@ -181,6 +182,15 @@ def act_on_case(*, case: Case, action: str, actor, reason: str = "", extra: dict
     _check_ready(case, action, extra)
     CaseEvent.objects.create(
         case=case, action=action, from_state=case.state, to_state=transition.to_state, actor=actor, reason=reason
+    )
+    record(
+        actor=actor,
+        action=f"case.{action}",
+        target=case,
+        reason=reason,
+        before={"state": CaseState(case.state).label},
+        after={"state": CaseState(transition.to_state).label},
+        organization=case.organization,
     )
     case.state = transition.to_state
     case.last_action_at = timezone.now()

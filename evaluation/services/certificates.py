@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.services import record
 from registry.enums import OrganizationStatus
 from registry.models import AdministrativeUnit, Organization
 from registry.services.numbering import allocate_number
@@ -380,6 +381,13 @@ def issue_certificate(
     certificate.signature = signing.sign(canonical_data(certificate))
     certificate.full_clean()
     certificate.save()
+    record(
+        actor=actor,
+        action="certificate.issue",
+        target=certificate,
+        after={"number": certificate.number, "grade": certificate.grade, "valid_until": certificate.valid_until},
+        organization=organization,
+    )
     if render_pdf:
         # Here, not at the top: rendering loads WeasyPrint, and certificate_pdf imports this module.
         from . import certificate_pdf
@@ -398,10 +406,11 @@ def revoke_certificates(
     organization: Organization | None = None,
     reason: str,
     on: datetime.date,
+    actor=None,
 ) -> list[Certificate]:
     """Revoke, on `on` and for `reason`, every standing certificate of a grade or of all of an
     organization's grades, each with the issuer's signed revocation statement; returns them
-    (none is an error: there may be nothing to revoke)."""
+    (none is an error: there may be nothing to revoke). `actor` None: the system."""
     if (grade_record is None) == (organization is None):
         raise TypeError("revoke_certificates needs exactly one of grade_record and organization")
     reason = (reason or "").strip()
@@ -409,7 +418,7 @@ def revoke_certificates(
         raise ValidationError({"reason": _("请填写撤销原因。")})
     # The organization first, as when issuing: a certificate being issued is then either
     # committed and seen here, or waits and finds the organization ended (`lock_organization`).
-    lock_organization(organization.pk if organization is not None else grade_record.organization_id)
+    locked = lock_organization(organization.pk if organization is not None else grade_record.organization_id)
     standing = Certificate.objects.select_for_update().filter(revoked_on__isnull=True)
     if grade_record is not None:
         standing = standing.filter(grade_record=grade_record)
@@ -419,6 +428,15 @@ def revoke_certificates(
     for certificate in revoked:
         certificate.revoked_on, certificate.revocation_reason = on, reason
         _sign_revocation(certificate)
+        record(
+            actor=actor,
+            action="certificate.revoke",
+            target=certificate,
+            reason=reason,
+            before={"revoked_on": None},
+            after={"revoked_on": on},
+            organization=locked,
+        )
     return revoked
 
 
@@ -429,7 +447,7 @@ def reissue_after_regrading(
     """After a grade was lowered: revoke its standing certificate and, when the new grade still
     reaches the threshold, issue one for it (new number and code) that replaces the old. A grade
     that had no certificate yet gets none here; the campaign's bulk issue will cover it."""
-    revoked = revoke_certificates(grade_record=grade_record, reason=reason, on=on)
+    revoked = revoke_certificates(grade_record=grade_record, reason=reason, on=on, actor=actor)
     if not revoked:
         return None
     new = issue_certificate(grade_record=grade_record, actor=actor, on=on)
@@ -457,4 +475,6 @@ def revoke_when_organization_ends(sender, *, organization, new_status, **kwargs)
     if new_status in ENDED_STATUSES:
         with translation.override("zh-hans"):
             reason = str(ENDED_STATUSES[new_status])
-        revoke_certificates(organization=organization, reason=reason, on=timezone.localdate())
+        revoke_certificates(
+            organization=organization, reason=reason, on=timezone.localdate(), actor=kwargs.get("actor")
+        )

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
+
 from ..enums import CaseAction, CaseState, Grade, Vote
 from ..models import Appeal, Campaign, Case, CaseDecision, CaseVote, CommitteeMember, Meeting
 from ..selectors.committee import committee_campaigns_for_user
@@ -172,6 +174,19 @@ def record_decision(
     )
     CaseVote.objects.bulk_create(
         CaseVote(decision=decision, member=member, vote=vote) for member, vote in votes.items()
+    )
+    record(
+        actor=actor,
+        action="committee.decision",
+        target=decision,
+        before={"decided_grade": case.decided_grade or None},
+        after={
+            "grade": grade or None,
+            "passed": decision.passed,
+            "appeal": appeal,
+            "votes": {str(member): Vote(vote).label for member, vote in votes.items()},
+        },
+        organization=case.organization,
     )
     if decision.passed and appeal is None:
         case.decided_grade = grade

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.enums import AnnualReportResult
 from registry.models import AnnualReport, Organization
 from registry.services.annual_reports import must_report, report_due_date
@@ -205,6 +206,15 @@ def override_check(*, check: EligibilityCheck, actor, reason: str) -> Eligibilit
     check.overridden_by, check.override_reason, check.overridden_at = actor, reason, timezone.now()
     check.full_clean()
     check.save()
+    record(
+        actor=actor,
+        action="eligibility.override",
+        target=check,
+        reason=reason,
+        before={"passed": False},
+        after={"overridden": True},
+        organization=check.case.organization,
+    )
     return check
 
 

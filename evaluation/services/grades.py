@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.enums import AnnualReportResult
 from registry.models import AdministrativePenalty, AnnualReport, CreditListing
 
@@ -43,6 +44,14 @@ def award_grade(case: Case, on: datetime.date) -> OrganizationGrade | None:
     )
     grade.full_clean()
     grade.save()
+    # The finalizing actor is recorded on the case's own entry (case.finalize), in this transaction.
+    record(
+        actor=None,
+        action="grade.award",
+        target=grade,
+        after={"grade": grade.grade, "valid_from": valid_from, "valid_until": valid_until},
+        organization=case.organization,
+    )
     return grade
 
 
@@ -161,6 +170,14 @@ def resolve_review_flag(*, flag: GradeReviewFlag, actor, resolution: str) -> Gra
         raise ValidationError({"resolution": _("请填写处理意见。")})
     flag.resolved_at, flag.resolution = timezone.now(), resolution
     flag.save(update_fields=["resolved_at", "resolution"])
+    record(
+        actor=actor,
+        action="grade.resolve_review",
+        target=flag,
+        reason=resolution,
+        after={"grade": flag.grade.grade},
+        organization=flag.grade.organization,
+    )
     return flag
 
 
@@ -197,6 +214,15 @@ def _record_change(*, grade: OrganizationGrade, kind: str, to_grade: str, reason
     )
     change.full_clean()
     change.save()
+    record(
+        actor=actor,
+        action=f"grade.{kind}",
+        target=grade,
+        reason=reason,
+        before={"grade": grade.grade, "status": GradeStatus(grade.status).label},
+        after={"grade": to_grade or None, "decided_on": on},
+        organization=grade.organization,
+    )
     grade.review_flags.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolution=reason)
     return change
 
@@ -248,7 +274,9 @@ def cancel_grade(*, grade: OrganizationGrade, reason: str, actor, on: datetime.d
     change = _record_change(grade=grade, kind=GradeChangeKind.CANCEL, to_grade="", reason=reason, actor=actor, on=on)
     grade.status = GradeStatus.CANCELLED
     grade.save(update_fields=["status"])
-    certificates.revoke_certificates(grade_record=grade, reason=certificates.cancellation_reason(reason), on=on)
+    certificates.revoke_certificates(
+        grade_record=grade, reason=certificates.cancellation_reason(reason), on=on, actor=actor
+    )
     return change
 
 
@@ -284,6 +312,16 @@ def record_return(
         setattr(change, field, day)
     change.full_clean()
     change.save(update_fields=["certificate_returned_on", "plaque_returned_on"])
+    record(
+        actor=actor,
+        action="grade.record_return",
+        target=change,
+        after={
+            "certificate_returned_on": change.certificate_returned_on,
+            "plaque_returned_on": change.plaque_returned_on,
+        },
+        organization=change.grade.organization,
+    )
     return change
 
 

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from audit.services import record
+
 from ..enums import Aggregation, CaseAction, CaseState, Grade
 from ..models import Assignment, Campaign, Case, GradeBand, Indicator, Reconciliation, Score
 from ..selectors.assessments import scored_leaves
@@ -291,11 +293,21 @@ def reconcile(*, case: Case, indicator: Indicator, points, comment: str, actor) 
     if errors:
         raise ValidationError(errors)
     reconciliation = existing or Reconciliation(case=case, indicator=indicator)
+    before = {"indicator": indicator.code, "points": existing.points} if existing else None
     reconciliation.points = points
     reconciliation.comment = comment
     reconciliation.by = actor
     reconciliation.full_clean()
     reconciliation.save()
+    record(
+        actor=actor,
+        action="moderation.reconcile",
+        target=reconciliation,
+        reason=comment,
+        before=before,
+        after={"indicator": indicator.code, "points": points},
+        organization=case.organization,
+    )
     _write_totals(case.campaign, *_case_scope(case))
     return reconciliation
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.models import OrganizationAccount
 from registry.uploads import check_upload, store_private_file
 
@@ -81,6 +82,12 @@ def publish_notice(*, campaign: Campaign, actor, starts_on: datetime.date) -> No
     )
     notice.full_clean()
     notice.save()
+    record(
+        actor=actor,
+        action="notice.publish",
+        target=notice,
+        after={"starts_on": notice.starts_on, "ends_on": notice.ends_on, "cases": len(decided)},
+    )
     for case in decided:
         cases.act_on_case(case=case, action=CaseAction.PUBLISH, actor=actor)
     return notice
@@ -140,6 +147,7 @@ def lodge_appeal(*, case: Case, actor, text: str, uploads=()) -> Appeal:
     appeal.save()
     for upload in uploads:
         store_private_file(AppealAttachment(appeal=appeal, uploaded_by=actor), upload)
+    record(actor=actor, action="appeal.lodge", target=appeal, reason=text, organization=case.organization)
     return appeal
 
 
@@ -158,6 +166,8 @@ def lodge_complaint(*, case: Case, name: str, contact: str, text: str) -> Appeal
     )
     appeal.full_clean()
     appeal.save()
+    # The complainant has no account: the log names nobody, and keeps their contact out of it.
+    record(actor=None, action="appeal.complaint", target=appeal, reason=appeal.text, organization=case.organization)
     return appeal
 
 
@@ -197,6 +207,15 @@ def decide_appeal(
     appeal.decided_at = timezone.now()
     appeal.full_clean()
     appeal.save(update_fields=["state", "outcome", "grade_after", "decided_at"])
+    record(
+        actor=actor,
+        action="appeal.decide",
+        target=appeal,
+        reason=outcome,
+        before={"state": AppealState.OPEN.label, "decided_grade": case.decided_grade or None},
+        after={"state": AppealState(appeal.state).label, "decided_grade": grade_after or case.decided_grade or None},
+        organization=case.organization,
+    )
     if grade_after and grade_after != case.decided_grade:
         Case.objects.filter(pk=case.pk).update(decided_grade=grade_after)
     return decision

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
+
 from ..enums import CaseAction, CaseState
 from ..models import Assignment, Case, Score, ScoreReopening
 from ..selectors.assessments import scored_leaves
@@ -113,6 +115,13 @@ def submit_scores(*, assignment: Assignment, actor) -> Assignment:
         raise ValidationError(errors)
     assignment.submitted_at = timezone.now()
     assignment.save(update_fields=["submitted_at"])
+    record(
+        actor=actor,
+        action="scores.submit",
+        target=assignment,
+        after={"submitted_at": assignment.submitted_at, "visit_date": assignment.visit_date},
+        organization=assignment.case.organization,
+    )
     return assignment
 
 
@@ -150,6 +159,15 @@ def reopen_scores(*, assignment: Assignment, actor, reason: str) -> Assignment:
         }
         case.reconciliations.all().delete()
     ScoreReopening.objects.create(assignment=assignment, by=actor, reason=logged)
+    record(
+        actor=actor,
+        action="scores.reopen",
+        target=assignment,
+        reason=logged,
+        before={"submitted_at": assignment.submitted_at},
+        after={"submitted_at": None},
+        organization=case.organization,
+    )
     assignment.submitted_at = None
     assignment.save(update_fields=["submitted_at"])
     if case.state == CaseState.MODERATION:

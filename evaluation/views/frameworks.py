@@ -25,6 +25,7 @@ from wagtail.admin.widgets import HeaderButton
 
 from registry.enums import OrganizationKind
 from registry.permissions import RulesPermissionPolicy
+from registry.uploads import scan_upload
 from registry.views.scoped import (
     ScopedCreateView,
     ScopedEditView,
@@ -249,6 +250,7 @@ class FrameworkImportView(ManageFrameworksMixin, View):
                 form.add_error("file", _("文件过大（上限为1 MB）。"))
             else:
                 try:
+                    scan_upload(upload)
                     framework, created = import_framework_file(upload.read(), actor=request.user)
                 except ValidationError as error:
                     for message in error.messages:

@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.models import Page
 
-from evaluation.selectors.directory import is_purchase_eligible, other_grades
-from evaluation.selectors.grades import current_grade
+from evaluation.selectors.directory import grade_history, is_purchase_eligible
 from federation.selectors import federation_of_street
 from registry.selectors.credit import listings_for_organization, penalties_for_organization
 from registry.selectors.directory import facet_counts, search_directory
@@ -26,11 +25,12 @@ from registry.selectors.public import (
 from ..forms import DirectoryForm
 from ..page_cache import cache_for_anonymous
 from ..security.rate_limits import rate_limited
+from ..site_cache import CachedViewRestrictions
 
 PAGE_SIZE = 20
 
 
-class DirectoryPage(RoutablePageMixin, Page):
+class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
     parent_page_types = ["portal.HomePage"]
     subpage_types: list[str] = []
     max_count = 1
@@ -69,8 +69,7 @@ class DirectoryPage(RoutablePageMixin, Page):
         if organization is None:
             raise Http404
         record = public_record(organization)
-        today = timezone.localdate()
-        grade = current_grade(organization, today)
+        grade, other_grades = grade_history(organization, timezone.localdate())
         return TemplateResponse(
             request,
             "portal/directory/organization.html",
@@ -86,7 +85,7 @@ class DirectoryPage(RoutablePageMixin, Page):
                 "penalties": penalties_for_organization(organization),
                 "grade": grade,
                 "purchase_eligible": is_purchase_eligible(grade),
-                "other_grades": other_grades(organization, today, grade),
+                "other_grades": other_grades,
             },
         )
 

@@ -11,11 +11,12 @@ from registry.enums import OrganizationKind
 from registry.selectors.organizations import count_by_kind, public_organizations
 from registry.selectors.units import streets
 
+from ..site_cache import CachedChildRoutes, CachedViewRestrictions
 from .content import NewsArticlePage
 from .directory import DirectoryPage
 
 
-class HomePage(Page):
+class HomePage(CachedChildRoutes, CachedViewRestrictions, Page):
     """The site's root: the district's figures and an introduction."""
 
     intro = RichTextField(_("简介"), blank=True)

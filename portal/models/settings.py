@@ -13,6 +13,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from portal.blocks import FooterLinkBlock
+from portal.site_cache import cached, children_of
 
 from .content import AccessibilityStatementPage, GuideIndexPage, NewsIndexPage, PolicyIndexPage
 
@@ -47,8 +48,8 @@ class SiteLinks:
 
 def site_links(root: Page, request) -> SiteLinks:
     """The main navigation and the accessibility statement's address for the site whose root is
-    `root`, in one query for the root's live children whatever the page tree holds."""
-    children = list(root.get_children().live())
+    `root`, from the root's live children (portal/site_cache.py: no query once they are cached)."""
+    children = [child for child in children_of(root).values() if child.live]
     by_slug = {child.slug: child for child in children}
     by_type = {child.content_type_id: child for child in children}
     path = request.path if request is not None else ""
@@ -105,6 +106,11 @@ class BureauSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("民政局信息与页脚")
         verbose_name_plural = _("民政局信息与页脚")
+
+    @classmethod
+    def for_site(cls, site):
+        """The site's settings, kept in the site cache: base.html reads them on every page."""
+        return cached(f"bureau-settings:{site.pk}", lambda: super(BureauSettings, cls).for_site(site))
 
     @cached_property
     def links(self) -> SiteLinks:

@@ -22,7 +22,7 @@ from .client_ip import client_ip
 
 KEY_PREFIX = "portal:rate-limit"
 TEMPLATE = "portal/rate_limited.html"
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+_RATE = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]*)\s*([smhd])\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

@@ -22,6 +22,7 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
+    "audit",
     "registry",
     "federation",
     "evaluation",
@@ -61,10 +62,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.security.csp.ContentSecurityPolicyMiddleware",
+    # Before anything that may query the database with the request's text (sessions, redirects).
+    "portal.security.null_bytes.NullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Cached pages for anonymous visitors, before authentication and Wagtail's routing.
+    "portal.page_cache.PageCacheMiddleware",
+    "portal.site_cache.SiteCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.security.two_factor.TwoFactorMiddleware",
@@ -98,6 +104,9 @@ TEMPLATES = [
 
 # The embedded default is a SQLite file in the project folder; DATABASE_URL switches to PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# A connection kept between requests (`?conn_max_age=60`, docs/deployment.md) is checked before a
+# request reuses it: after a database restart, no request fails on a connection that died.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,6 +150,8 @@ if _tasks_backend == _TASKS_BACKEND_ALIASES["rq"]:
 # Anonymous visitors' copies of the public directory and organization pages (portal/page_cache.py),
 # dropped whenever an organization changes; 0 turns the page cache off.
 PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=300)
+# Wagtail's per-request lookups (site, page tree, settings) kept between requests (portal/site_cache.py).
+SITE_CACHE_TIMEOUT = env.int("SITE_CACHE_TIMEOUT", default=300)
 
 # The lockout check first (it logs nobody in, it refuses a locked-out username before any password
 # is compared); then ModelBackend, the one that logs people in (and the one test clients use).
@@ -243,6 +254,9 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# The most files one request may carry: the largest form (an appeal) takes 5. Beyond this Django
+# answers 400 before any file is parsed.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 # Spreadsheet import: at most this many data rows in one file, so a huge sheet cannot
 # exhaust the server.
@@ -260,11 +274,30 @@ REGISTRY_IMPORT_DIR = env.path("REGISTRY_IMPORT_DIR", default=BASE_DIR / "var" /
 REGISTRY_UPLOAD_MAX_BYTES = env.int("REGISTRY_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 REGISTRY_MATERIALS_PER_APPLICATION = env.int("REGISTRY_MATERIALS_PER_APPLICATION", default=20)
 REGISTRY_ATTACHMENTS_PER_RECORD = env.int("REGISTRY_ATTACHMENTS_PER_RECORD", default=10)
+# Files per item: per material type of an application, per indicator of an evaluation case.
+UPLOAD_MAX_FILES_PER_ITEM = env.int("UPLOAD_MAX_FILES_PER_ITEM", default=10)
+# Uploaded XLSX files are refused before a parser opens them when they unpack to more than this,
+# hold more members, or a large member is compressed more than UPLOAD_XLSX_MAX_RATIO to 1 (a ZIP
+# bomb: a few kilobytes that unpack to gigabytes).
+UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024)
+UPLOAD_XLSX_MAX_MEMBERS = env.int("UPLOAD_XLSX_MAX_MEMBERS", default=500)
+UPLOAD_XLSX_MAX_RATIO = env.int("UPLOAD_XLSX_MAX_RATIO", default=100)
+# Dotted paths of callables `scan(file) -> None` that raise ValidationError to refuse a file, run on
+# every stored upload and imported file (docs/deployment.md shows ClamAV). Comma-separated.
+UPLOAD_SCANNERS = env.list("UPLOAD_SCANNERS", default=[])
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
 
 # Days after an annual report's due date (31 May) before a missing report puts the organization on
 # the abnormal list; DESIGN.md asks for a grace period without fixing its length.
 REGISTRY_ANNUAL_REPORT_GRACE_DAYS = env.int("REGISTRY_ANNUAL_REPORT_GRACE_DAYS", default=30)
+
+# Personal data (legal representatives' ID numbers and phones) is encrypted at rest with Fernet keys
+# (registry/encryption.py): PERSONAL_DATA_KEYS (comma-separated, newest first), or else the file
+# PERSONAL_DATA_KEY_FILE (one key per line, newest first; outside git). The embedded default
+# generates that file on first use; production requires one of the two.
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
+PERSONAL_DATA_KEY_FILE = env.path("PERSONAL_DATA_KEY_FILE", default=BASE_DIR / "var" / "keys" / "personal-data-keys")
+PERSONAL_DATA_KEY_GENERATE = True
 
 # Certificates (docs/certificates.md). The issuer's Ed25519 signing key: the PEM text in
 # CERTIFICATE_SIGNING_KEY, or else the file CERTIFICATE_SIGNING_KEY_FILE (outside git); the

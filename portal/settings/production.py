@@ -19,6 +19,16 @@ if not env.str("CERTIFICATE_SIGNING_KEY", default="") and not (
         "Production settings need CERTIFICATE_SIGNING_KEY, or CERTIFICATE_SIGNING_KEY_FILE naming an existing key "
         "file (docs/certificates.md)."
     )
+# Personal data is encrypted with the bureau's keys: a key made up on one machine would leave what it
+# encrypted unreadable to the others, and the data lost with the machine.
+if not env.list("PERSONAL_DATA_KEYS", default=[]) and not (
+    env.str("PERSONAL_DATA_KEY_FILE", default="") and Path(str(PERSONAL_DATA_KEY_FILE)).is_file()  # noqa: F405
+):
+    raise ImproperlyConfigured(
+        "Production settings need PERSONAL_DATA_KEYS, or PERSONAL_DATA_KEY_FILE naming an existing key file "
+        "(docs/deployment.md)."
+    )
+PERSONAL_DATA_KEY_GENERATE = False
 if not env.str("PORTAL_PUBLIC_URL", default=""):
     raise ImproperlyConfigured("Production settings need the environment variable PORTAL_PUBLIC_URL.")
 CERTIFICATE_SIGNING_KEY_GENERATE = False

@@ -16,6 +16,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Pages are rendered afresh unless a test turns the page cache on (tests/portal/test_page_cache.py):
 # tests assert on the render (context, query counts) and share one local-memory cache.
 PAGE_CACHE_TIMEOUT = 0
+SITE_CACHE_TIMEOUT = 0
 REGISTRY_IMPORT_DIR = tempfile.mkdtemp(prefix="portal-test-imports-")
 PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-private-")
 # A signing key for tests, never the developer's: generated on first use, and the same for the
@@ -23,6 +24,10 @@ PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-private-")
 CERTIFICATE_SIGNING_KEY_FILE = env.path(
     "CERTIFICATE_SIGNING_KEY_FILE",
     default=Path(tempfile.gettempdir()) / "portal-test-keys" / "certificate-signing-key.pem",
+)
+# Likewise a personal data key of the tests' own.
+PERSONAL_DATA_KEY_FILE = env.path(
+    "PERSONAL_DATA_KEY_FILE", default=Path(tempfile.gettempdir()) / "portal-test-keys" / "personal-data-keys"
 )
 # Tests log officers in with force_login and open admin pages; tests/portal/test_two_factor.py turns
 # two-factor authentication on for itself. Rate limits count across tests in a shared cache (Redis in

@@ -214,7 +214,8 @@ def application_detail(request, pk: int):
         "portal/account/application.html",
         {
             "application": application,
-            "facts": proposed_facts(application, for_applicant=True),
+            # The applicant's own page: their own personal data, in clear.
+            "facts": proposed_facts(application, personal_in_clear=True),
             "is_change": application.kind == ApplicationKind.CHANGE,
             "events": application.events.select_related("actor"),
             "actions": [(action, ApplicationAction(action).label) for action in actions],

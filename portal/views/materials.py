@@ -11,11 +11,14 @@ from evaluation.selectors.notices import appeal_attachments_for_user
 from evaluation.services.certificate_pdf import pdf_file
 from registry.selectors.applications import materials_for_user
 from registry.selectors.supervision import supervision_attachments_for_user
+from registry.uploads import download_name
 
 
 def _serve(private_file, *, file=None, filename=None, content_type=None) -> FileResponse:
     """A private file as a download: an uploaded file's record, or (`file`, `filename`,
-    `content_type`) for a file the portal made itself, such as a certificate."""
+    `content_type`) for a file the portal made itself, such as a certificate. The name is sent
+    cleaned (rows stored before names were cleaned may hold anything) and, when not ASCII, in the
+    RFC 5987 form (filename*=utf-8''...) that Django's FileResponse writes."""
     try:
         handle = (file or private_file.file).open("rb")
     except (FileNotFoundError, ValueError):  # ValueError: a file field without a file
@@ -23,7 +26,7 @@ def _serve(private_file, *, file=None, filename=None, content_type=None) -> File
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=filename or private_file.original_name,
+        filename=filename or download_name(private_file),
         content_type=content_type or private_file.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from openpyxl import Workbook
 
 from registry.selectors.public import PUBLIC_FIELDS, display_row, iter_public_records
+from registry.spreadsheet_cells import safe_row
 
 FILENAME = "shinan-social-organizations"
 
@@ -31,7 +32,7 @@ def organizations_csv(request):
         yield "\ufeff"  # lets Excel read the UTF-8 file's Chinese
         yield writer.writerow(_headers())
         for record in iter_public_records():
-            yield writer.writerow(display_row(record))
+            yield writer.writerow(safe_row(display_row(record)))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}.csv"'
@@ -54,7 +55,7 @@ def organizations_xlsx(request):
     sheet = workbook.create_sheet(title="社会组织")
     sheet.append(_headers())
     for record in iter_public_records():
-        sheet.append(display_row(record))
+        sheet.append(safe_row(display_row(record)))
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
     workbook.save(output)
     output.seek(0)

@@ -3,15 +3,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import ApplicationAction, ApplicationKind, ApplicationState, MaterialKind
+from .fields import PartlyEncryptedJSONField
 from .files import PrivateFile
+from .organizations import PERSONAL_FIELDS
 
 
 class Application(models.Model):
     """An online filing: registration, community-group filing, change or deregistration.
 
     `proposed` holds the facts as the applicant entered them (a snapshot, so later changes to
-    forms never alter what was filed). The state changes only through
-    `registry.services.applications.act_on_application`.
+    forms never alter what was filed); its personal data is encrypted at rest. The state changes
+    only through `registry.services.applications.act_on_application`.
     """
 
     kind = models.CharField(_("申请类型"), max_length=32, choices=ApplicationKind.choices)
@@ -33,7 +35,7 @@ class Application(models.Model):
     street = models.ForeignKey(
         "registry.AdministrativeUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("街道")
     )
-    proposed = models.JSONField(_("申请事项"), default=dict, blank=True)
+    proposed = PartlyEncryptedJSONField(_("申请事项"), default=dict, blank=True, encrypted_keys=PERSONAL_FIELDS)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)

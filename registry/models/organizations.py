@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import Category, FieldOfActivity, OrganizationKind, OrganizationStatus, UnitLevel
 from ..validators import normalize_uscc, validate_filing_number, validate_resident_id, validate_uscc_for_kind
+from .fields import EncryptedCharField
 from .units import AdministrativeUnit
+
+# The legal representative's personal data, on the organization and in an application's `proposed`.
+PERSONAL_FIELDS = ("legal_representative_id_number", "legal_representative_phone")
 
 
 class ActivityField(models.Model):
@@ -90,11 +94,12 @@ class Organization(models.Model):
     member_count = models.PositiveIntegerField(_("会员数"), null=True, blank=True)
     legal_representative = models.CharField(_("法定代表人（负责人）"), max_length=50, blank=True)
     public_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
-    # Private fields: never on a public page, in open data or the public API.
-    legal_representative_id_number = models.CharField(
+    # Personal data (PERSONAL_FIELDS): encrypted at rest, never on a public page, in open data, an
+    # export or the API, and shown in clear only as `registry.personal_data` allows.
+    legal_representative_id_number = EncryptedCharField(
         _("法定代表人身份证号码"), max_length=18, blank=True, validators=[validate_resident_id]
     )
-    legal_representative_phone = models.CharField(_("法定代表人手机"), max_length=40, blank=True)
+    legal_representative_phone = EncryptedCharField(_("法定代表人手机"), max_length=40, blank=True)
 
     # Derived for the public directory by `registry.services.organizations`, never edited.
     name_pinyin = models.CharField(_("名称拼音"), max_length=255, blank=True, editable=False, db_index=True)

@@ -4,15 +4,21 @@ Filters arrive as `DirectoryFilters` (codes, as they appear in shareable address
 form and the API both build one, so the page and the API can never disagree.
 """
 
+import json
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 
+from django.db import connection
 from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import Category, FieldOfActivity, OrganizationKind, OrganizationStatus, UnitLevel
 from ..models import AdministrativeUnit, Organization
-from ..search import parse_query
+from ..search import parse_query, text_condition
 from ..validators import FILING_NUMBER_RE, normalize_uscc
 from .organizations import public_organizations
 
@@ -87,18 +93,23 @@ FACETS = ["kind", "category", "path", "activity", "street", "community", "status
 PUBLIC_STATUSES = [s for s in OrganizationStatus if s not in (OrganizationStatus.DRAFT, OrganizationStatus.PENDING)]
 
 
+def _path_of(category: str) -> str | None:
+    if category in Category.direct_registration():
+        return RegistrationPath.DIRECT
+    return RegistrationPath.SUPERVISED if category == Category.OTHER else None
+
+
+def _credit_of(status: str) -> str:
+    return CreditStatus.ABNORMAL if status == OrganizationStatus.ABNORMAL else CreditStatus.NORMAL
+
+
 def _facet_filter(name: str, values: list[str]) -> Q:
     if name == "kind":
         return Q(kind__in=values)
     if name == "category":
         return Q(category__in=values)
     if name == "path":
-        condition = Q()
-        if RegistrationPath.DIRECT in values:
-            condition |= Q(category__in=Category.direct_registration())
-        if RegistrationPath.SUPERVISED in values:
-            condition |= Q(category=Category.OTHER)
-        return condition
+        return Q(category__in=[category for category in Category.values if _path_of(category) in values])
     if name == "activity":
         # A subquery, not a join: the main query stays one row per organization.
         return Q(pk__in=Organization.objects.filter(activity_fields__code__in=values).values("pk"))
@@ -109,12 +120,7 @@ def _facet_filter(name: str, values: list[str]) -> Q:
     if name == "status":
         return Q(status__in=values)
     if name == "credit":
-        condition = Q()
-        if CreditStatus.ABNORMAL in values:
-            condition |= Q(status=OrganizationStatus.ABNORMAL)
-        if CreditStatus.NORMAL in values:
-            condition |= ~Q(status=OrganizationStatus.ABNORMAL)
-        return condition
+        return Q(status__in=[status for status in OrganizationStatus.values if _credit_of(status) in values])
     raise ValueError(name)
 
 
@@ -142,8 +148,7 @@ def _search(queryset: QuerySet[Organization], query: str) -> QuerySet[Organizati
     terms = parse_query(query)
     if not terms:
         return queryset
-    for term in terms:
-        queryset = queryset.filter(search_document__contains=term)
+    queryset = queryset.filter(text_condition(terms))
     # Relevance: how many of the terms the name itself holds (the rest matched its place or codes).
     in_name = [Case(When(name__contains=term, then=Value(1)), default=Value(0)) for term in terms]
     return queryset.annotate(relevance=sum(in_name[1:], in_name[0]))
@@ -219,10 +224,133 @@ def _few_valued_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, s
     return result
 
 
+def _community_choices(filters: DirectoryFilters, counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    shown = [code for code, count in counts.items() if code and count] + filters.community
+    units = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNITY, code__in=shown).order_by("code")
+    return [(code, unit_name, counts.get(code, 0)) for code, unit_name in units.values_list("code", "name")]
+
+
+def _community_counts(filters: DirectoryFilters, queryset: QuerySet) -> list[tuple[str, str, int]]:
+    """Communities are offered under the chosen streets only, those with results and those chosen:
+    a district has thousands (92,000 at 1,000,000 organizations), too many to list or count for
+    every search. With no street chosen, none is counted."""
+    if not filters.street and not filters.community:
+        return []
+    return _community_choices(filters, dict(queryset.order_by().values_list("community__code").annotate(n=Count("pk"))))
+
+
+def _street_choices(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Every street is offered (a newly added one too)."""
+    streets = AdministrativeUnit.objects.filter(level=UnitLevel.STREET).order_by("code").values_list("code", "name")
+    return [(code, unit_name, counts.get(code, 0)) for code, unit_name in streets]
+
+
+# Up to this many matches of a text search, its facets are counted from one read of the matches
+# (`_counts_of_matches`); above it, by one query per facet, each running the text match again.
+MATCHES_COUNTED_IN_PYTHON = 10_000
+# A match as read for counting; each facet but activity reads one of its columns (by index), through
+# a function where the facet's value derives from the column's.
+MATCH_COLUMNS = ["pk", "kind", "category", "status", "street__code", "community__code"]
+COLUMN_FACETS = {
+    "kind": (1, None),
+    "category": (2, None),
+    "path": (2, _path_of),
+    "status": (3, None),
+    "credit": (3, _credit_of),
+    "street": (4, None),
+    "community": (5, None),
+}
+
+
+def _among(ids: list[int], field: str = "pk") -> Q:
+    """Rows whose `field` is one of `ids`, as one query parameter whatever their number (SQLite
+    takes at most 32,766 parameters)."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", [ids])})
+    return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])})
+
+
+def _counts_of_matches(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]] | None:
+    """The facet counts of a text search with few matches, from one read of them: the text match
+    costs most of each facet query, so it runs once here rather than once per facet. The fields
+    of activity and the other apps' facets are then read for those ids only. None with no text
+    search or more than MATCHES_COUNTED_IN_PYTHON matches."""
+    query = _matchable(filters.q)
+    if not (_exact_identifier(query) or parse_query(query)):
+        return None
+    matches = _search(public_organizations(), query).order_by().values_list(*MATCH_COLUMNS)
+    rows = list(matches[: MATCHES_COUNTED_IN_PYTHON + 1])
+    if len(rows) > MATCHES_COUNTED_IN_PYTHON:
+        return None
+    ids = [row[0] for row in rows]
+    activities = {pk: set() for pk in ids}
+    through = Organization.activity_fields.through.objects.filter(_among(ids, "organization_id"))
+    for pk, code in through.values_list("organization_id", "activityfield__code"):
+        activities[pk].add(code)
+    # Each chosen filter as a test of a match.
+    tests = {}
+    for name in FACETS:
+        values = {_matchable(value) for value in getattr(filters, name)}
+        if not values:
+            continue
+        if name == "activity":
+            tests[name] = lambda row, values=values: not activities[row[0]].isdisjoint(values)
+            continue
+        index, derive = COLUMN_FACETS[name]
+        allowed = {raw for raw in {row[index] for row in rows} if (derive(raw) if derive else raw) in values}
+        tests[name] = lambda row, index=index, allowed=allowed: row[index] in allowed
+    for name, values in filters.extra.items():
+        if values and name in _extra_facets:
+            condition = _extra_facets[name].condition([_matchable(value) for value in values])
+            passing = set(Organization.objects.filter(_among(ids)).filter(condition).values_list("pk", flat=True))
+            tests[name] = lambda row, passing=passing: row[0] in passing
+    # Each facet counts the matches that pass every chosen filter but its own: those that pass
+    # them all, and those that fail its filter only.
+    everywhere, only = rows, defaultdict(list)
+    if tests:
+        everywhere = []
+        for row in rows:
+            failed = [name for name, test in tests.items() if not test(row)]
+            if not failed:
+                everywhere.append(row)
+            elif len(failed) == 1:
+                only[failed[0]].append(row)
+    result = {}
+    for name in FACETS:
+        counted = everywhere + only[name]
+        if name == "activity":
+            counts = Counter(chain.from_iterable(activities[row[0]] for row in counted))
+        else:
+            index, derive = COLUMN_FACETS[name]
+            counts = Counter(map(itemgetter(index), counted))
+            if derive:
+                derived = Counter()
+                for value, count in counts.items():
+                    derived[derive(value)] += count
+                counts = derived
+        if name in FEW_VALUED_FACETS:
+            result[name] = [(value, str(label), counts[value]) for value, label in FEW_VALUED_FACETS[name]]
+        elif name == "activity":
+            result[name] = [(value, str(label), counts[value]) for value, label in FieldOfActivity.choices]
+        elif name == "street":
+            result[name] = _street_choices(counts)
+        elif name == "community":
+            result[name] = _community_choices(filters, counts) if filters.street or filters.community else []
+    for facet in _extra_facets.values():
+        counted = everywhere + only[facet.name]
+        counts = facet.counts(Organization.objects.filter(_among([row[0] for row in counted])))
+        result[facet.name] = [(value, label, counts.get(value, 0)) for value, label in facet.choices()]
+    return result
+
+
 def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:
     """For each filter, each value with the number of results it would give, the other filters
-    applied (a constant number of queries: one for the few-valued filters not in use, and one
-    per other filter)."""
+    applied (a constant number of queries: for a text search with few matches, one to read them,
+    then one for their fields of activity and one per other app's facet and chosen filter;
+    otherwise one for the few-valued filters not in use, and one per other filter)."""
+    counted = _counts_of_matches(filters)
+    if counted is not None:
+        return counted
     few_valued = _few_valued_counts(filters)
     result = {}
     for name in FACETS:
@@ -232,16 +360,11 @@ def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, in
         queryset = _filtered(filters, skip=name)
         if name == "activity":
             result[name] = _choice_counts(queryset, "activity_fields__code", FieldOfActivity.choices)
-        elif name in ("street", "community"):
-            # Every street is offered (a newly added one too); communities only where there are results.
-            counts = dict(queryset.order_by().values_list(f"{name}__code").annotate(n=Count("pk")))
-            level = UnitLevel.STREET if name == "street" else UnitLevel.COMMUNITY
-            units = AdministrativeUnit.objects.filter(level=level).order_by("code").values_list("code", "name")
-            result[name] = [
-                (code, unit_name, counts.get(code, 0))
-                for code, unit_name in units
-                if name == "street" or counts.get(code)
-            ]
+        elif name == "street":
+            counts = dict(queryset.order_by().values_list("street__code").annotate(n=Count("pk")))
+            result[name] = _street_choices(counts)
+        elif name == "community":
+            result[name] = _community_counts(filters, queryset)
     for facet in _extra_facets.values():
         counts = facet.counts(_filtered(filters, skip=facet.name).order_by())
         result[facet.name] = [(value, label, counts.get(value, 0)) for value, label in facet.choices()]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..enums import Category, OrganizationKind, OrganizationStatus
 from ..models import Organization, OrganizationChange
+from ..models.organizations import PERSONAL_FIELDS
 from ..validators import normalize_uscc
 from .organizations import public_organizations
 
@@ -37,9 +38,11 @@ PUBLIC_FIELDS = [
 
 
 def public_queryset() -> QuerySet[Organization]:
-    """Public organizations with what their public record needs, in a constant number of queries."""
+    """Public organizations with what their public record needs, in a constant number of queries;
+    without the personal data, which no public record shows (and which would be decrypted for nothing)."""
     return (
         public_organizations()
+        .defer(*PERSONAL_FIELDS)
         .select_related("street", "community", "registration_authority")
         .prefetch_related("activity_fields")
         .order_by("name_pinyin", "pk")

@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..enums import AnnualReportResult
 from ..models import AnnualReport
 from ..selectors.organizations import manageable_organizations_for_user
+from ..spreadsheet_files import iter_sheet_rows, open_workbook
 from ..spreadsheets import COLUMNS as ORGANIZATION_COLUMNS
 from ..spreadsheets import ChoiceWidget, CodeWidget, TextWidget
 from ..uploads import XLSX_TYPE, check_upload
@@ -68,9 +69,9 @@ def _parse_year(text: str) -> int | None:
 
 def _read_rows(upload) -> list[ResultRow]:
     """The data rows of the workbook's first sheet, by header; blank rows are skipped."""
+    workbook = open_workbook(upload)
     try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        lines = workbook.worksheets[0].iter_rows(values_only=True)
+        lines = iter_sheet_rows(workbook)
         headers = [_text(header) for header in next(lines, ())]
         missing = [column for column in COLUMNS.values() if column not in headers]
         if missing:
@@ -89,10 +90,8 @@ def _read_rows(upload) -> list[ResultRow]:
                     _("表格超过单次导入上限%(limit)d行，请分批导入。") % {"limit": settings.REGISTRY_IMPORT_MAX_ROWS}
                 )
             rows.append(ResultRow(number=number, **values))
-    except ValidationError:
-        raise
-    except Exception as error:  # parsers of malformed workbooks fail in many ways; each is "unreadable"
-        raise ValidationError(_("无法读取表格文件：%(error)s") % {"error": error}) from error
+    finally:
+        workbook.close()  # a read-only workbook keeps its file open until closed
     if not rows:
         raise ValidationError(_("表格中没有数据行。"))
     return rows

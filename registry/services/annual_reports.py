@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
+
 from ..enums import AnnualReportResult
 from ..models import AnnualReport, Organization, OrganizationAccount
 from ..selectors.annual_reports import REPORTING_STATUSES as REPORTING_STATUSES
@@ -64,9 +66,19 @@ def set_annual_report_result(*, report: AnnualReport, actor, result: str, reason
         raise ValidationError({"result": _("请选择检查结果。")})
     if not (reason or "").strip():
         raise ValidationError({"result_reason": _("请填写结果说明。")})
+    before = {"result": AnnualReportResult(report.result).label if report.result else None}
     report.result, report.result_reason = result, reason.strip()
     report.result_by, report.result_at = actor, timezone.now()
     report.save()
+    record(
+        actor=actor,
+        action="annual_report.result",
+        target=report,
+        reason=report.result_reason,
+        before=before,
+        after={"result": AnnualReportResult(result).label},
+        organization=report.organization,
+    )
     accounts = OrganizationAccount.objects.filter(organization=report.organization).select_related("user")
     notify(
         users=[account.user for account in accounts],

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from audit.services import record
+
 from ..access import held_roles
 from ..enums import (
     ApplicationAction,
@@ -26,9 +28,9 @@ from ..enums import (
     OrganizationStatus,
 )
 from ..models import AdministrativeUnit, Application, ApplicationEvent, Material, Organization, OrganizationAccount
+from ..personal_data import PERSONAL_FIELDS, masked
 from ..selectors.applications import DECIDING_ROLES, FOR_AN_ORGANIZATION, applied_by, decided_by, pre_reviewed_by
 from ..uploads import store_private_file
-from ..validators import mask_phone, mask_resident_id
 from .notifications import notify
 from .numbering import allocate_filing_number
 from .organizations import create_organization, update_organization
@@ -169,19 +171,17 @@ def fact_value(organization: Organization, name: str) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def fact_display(name: str, value: Any, *, for_applicant: bool = False) -> str:
-    """A fact as people read it: labels for codes, the community's name, an ID number masked.
-    The legal representative's personal phone is shown whole only on the applicant's own pages
-    (`for_applicant`); officers and federation staff read it masked like the ID number."""
+def fact_display(name: str, value: Any, *, personal_in_clear: bool = False) -> str:
+    """A fact as people read it: labels for codes, the community's name, the legal representative's
+    ID number and personal phone masked unless `personal_in_clear` (`registry.personal_data` says
+    who may read them so)."""
     if value in (None, ""):
         return "—"
     if name == "community":
         unit = AdministrativeUnit.objects.filter(pk=value).first() if str(value).isdigit() else None
         return unit.name if unit else "—"
-    if name == "legal_representative_id_number":
-        return mask_resident_id(str(value))
-    if name == "legal_representative_phone" and not for_applicant:
-        return mask_phone(str(value))
+    if name in PERSONAL_FIELDS:
+        return str(value) if personal_in_clear else masked(name, value)
     choices = dict(Organization._meta.get_field(name).flatchoices) if name in PROPOSABLE else {}
     return str(choices.get(str(value), value))
 
@@ -198,14 +198,14 @@ class ProposedFact:
     current: str | None = None  # for a change: what is registered now
 
 
-def proposed_facts(application: Application, *, for_applicant: bool = False) -> list[ProposedFact]:
+def proposed_facts(application: Application, *, personal_in_clear: bool = False) -> list[ProposedFact]:
     """What the application proposes, as people read it, in a fixed order (for the applicant's page
     and the officers' queue). A change shows the registered value beside each proposed one.
-    `for_applicant` only on pages the applicant alone reads (see `fact_display`)."""
+    `personal_in_clear` as `registry.personal_data.shows_application_personal_data` answers."""
     proposed = application.proposed
 
     def display(name: str, value: Any) -> str:
-        return fact_display(name, value, for_applicant=for_applicant)
+        return fact_display(name, value, personal_in_clear=personal_in_clear)
 
     if application.kind == ApplicationKind.DEREGISTRATION:
         return [
@@ -369,7 +369,7 @@ def _create(organization: Organization, application: Application, actor) -> Orga
     created = create_organization(actor=actor, data=data, activity_fields=[], source="申请批准")
     # The applicant goes on to act for the new organization, unless they already act for another.
     if not OrganizationAccount.objects.filter(user=application.applicant).exists():
-        link_organization_account(user=application.applicant, organization=created)
+        link_organization_account(user=application.applicant, organization=created, actor=actor)
     return created
 
 
@@ -424,6 +424,15 @@ def act_on_application(
         to_state=transition.to_state,
         actor=actor,
         reason=reason,
+    )
+    record(
+        actor=actor,
+        action=f"application.{action}",
+        target=application,
+        reason=reason,
+        before={"state": ApplicationState(application.state).label},
+        after={"state": ApplicationState(transition.to_state).label},
+        organization=application.organization,
     )
     application.state = transition.to_state
     application.last_action_at = timezone.now()
@@ -514,4 +523,9 @@ def attach_material(*, application: Application, actor, kind: str, upload) -> Ma
         )
     if kind not in MATERIALS[application.kind].kinds:
         raise ValidationError({"kind": _("请选择本类申请所需的材料类型。")})
+    if application.materials.filter(kind=kind).count() >= settings.UPLOAD_MAX_FILES_PER_ITEM:
+        raise ValidationError(
+            _("每类材料最多上传%(limit)d个文件，请删除多余的文件后再上传。")
+            % {"limit": settings.UPLOAD_MAX_FILES_PER_ITEM}
+        )
     return store_private_file(Material(application=application, kind=kind, uploaded_by=actor), upload)

@@ -15,6 +15,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from audit.services import record
+
 from ..enums import CreditList, ListingCause, OrganizationStatus, PenaltyKind
 from ..models import AdministrativePenalty, CreditListing, Organization
 from ..selectors.credit import overdue_annual_report_organizations
@@ -60,6 +62,14 @@ def _create_listing(*, organization: Organization, credit_list: str, cause: str,
     )
     listing.full_clean()
     listing.save()
+    record(
+        actor=actor,
+        action="credit.list",
+        target=listing,
+        reason=details,
+        after={"list": CreditList(credit_list).label, "cause": ListingCause(cause).label, "listed_on": listed_on},
+        organization=organization,
+    )
     return listing
 
 
@@ -105,6 +115,15 @@ def _close(listing: CreditListing, *, actor, on: datetime.date, reason: str) -> 
     listing.removed_by = actor
     listing.full_clean()
     listing.save()
+    record(
+        actor=actor,
+        action="credit.remove",
+        target=listing,
+        reason=reason,
+        before={"list": CreditList(listing.list).label, "removed_on": None},
+        after={"removed_on": on},
+        organization=listing.organization,
+    )
     return listing
 
 
@@ -158,6 +177,16 @@ def move_to_serious_list(*, listing: CreditListing, actor, on: datetime.date) ->
     return serious
 
 
+def _penalty_facts(penalty: AdministrativePenalty) -> dict:
+    return {
+        "kind": PenaltyKind(penalty.kind).label,
+        "amount": penalty.amount,
+        "decided_on": penalty.decided_on,
+        "decision_number": penalty.decision_number,
+        "reason": penalty.reason,
+    }
+
+
 @transaction.atomic
 def record_penalty(
     *,
@@ -191,6 +220,14 @@ def record_penalty(
     )
     penalty.full_clean()
     penalty.save()
+    record(
+        actor=actor,
+        action="penalty.record",
+        target=penalty,
+        reason=reason,
+        after=_penalty_facts(penalty),
+        organization=organization,
+    )
     if kind == PenaltyKind.REVOCATION:
         _set_status(organization, status=OrganizationStatus.REVOKED, actor=actor)
     return penalty
@@ -201,6 +238,7 @@ def correct_penalty(*, penalty: AdministrativePenalty, actor, data: dict) -> Adm
     """Correct a recorded penalty's facts (not its organization)."""
     penalty = AdministrativePenalty.objects.select_for_update().get(pk=penalty.pk)
     _check_actor(actor, penalty.organization)
+    before = _penalty_facts(penalty)
     if "kind" in data and (PenaltyKind.REVOCATION in (data["kind"], penalty.kind)) and data["kind"] != penalty.kind:
         # The revocation has ended the registration; undoing it is a new decision, not a correction.
         raise ValidationError({"kind": _("撤销登记的处罚不能改为其他类型，其他处罚也不能改为撤销登记。")})
@@ -213,6 +251,16 @@ def correct_penalty(*, penalty: AdministrativePenalty, actor, data: dict) -> Adm
         raise ValidationError({"amount": _("只有罚款填写金额。")})
     penalty.full_clean()
     penalty.save()
+    after = _penalty_facts(penalty)
+    changed = [field for field in after if after[field] != before[field]]
+    record(
+        actor=actor,
+        action="penalty.correct",
+        target=penalty,
+        before={field: before[field] for field in changed},
+        after={field: after[field] for field in changed},
+        organization=penalty.organization,
+    )
     return penalty
 
 

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import services as audit
+
 from ..access import held_roles
 from ..enums import Role, SupervisionKind, SupervisionStatus
 from ..models import Organization, SupervisionAttachment, SupervisionFollowUp, SupervisionRecord
@@ -75,6 +77,13 @@ def record_supervision(
     record.full_clean()
     with transaction.atomic():
         record.save()
+        audit.record(
+            actor=actor,
+            action="supervision.record",
+            target=record,
+            after={"kind": SupervisionKind(kind).label, "occurred_on": occurred_on, "summary": summary},
+            organization=organization,
+        )
     return record
 
 
@@ -112,6 +121,15 @@ def follow_up(*, record: SupervisionRecord, actor, to_status: str, note: str) ->
         locked.closed_at = timezone.now() if to_status == SupervisionStatus.CLOSED else None
         locked.save(update_fields=["status", "closed_at"])
         entry.save()
+        audit.record(
+            actor=actor,
+            action="supervision.follow_up",
+            target=locked,
+            reason=note,
+            before={"status": SupervisionStatus(entry.from_status).label},
+            after={"status": SupervisionStatus(to_status).label},
+            organization=locked.organization,
+        )
     record.status, record.closed_at = locked.status, locked.closed_at
     return entry
 

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.services import record
+
 from ..enums import UnitLevel
 from ..models import AdministrativeUnit
 from ..models.units import CHILD_LEVEL, CODE_LENGTH
@@ -31,25 +33,30 @@ def _check_unit(*, parent: AdministrativeUnit | None, code: str, level: str) -> 
         raise ValidationError(errors)
 
 
-def add_unit(*, parent: AdministrativeUnit | None, code: str, name: str, level: str) -> AdministrativeUnit:
+def add_unit(*, parent: AdministrativeUnit | None, code: str, name: str, level: str, actor=None) -> AdministrativeUnit:
     """Add a unit under `parent` (a city when `parent` is None). Adding a street is data only:
-    everything that lists streets reads them from this tree."""
+    everything that lists streets reads them from this tree. `actor` None: the system (demo data)."""
     _check_unit(parent=parent, code=code, level=level)
     with transaction.atomic():
         unit = AdministrativeUnit(code=code, name=name, level=level)
         unit.full_clean(exclude=["path", "depth", "numchild"])
         if parent is None:
-            return AdministrativeUnit.add_root(instance=unit)
-        # Reload: treebeard needs the parent's current child count.
-        return AdministrativeUnit.objects.get(pk=parent.pk).add_child(instance=unit)
+            unit = AdministrativeUnit.add_root(instance=unit)
+        else:
+            # Reload: treebeard needs the parent's current child count.
+            unit = AdministrativeUnit.objects.get(pk=parent.pk).add_child(instance=unit)
+        record(actor=actor, action="unit.add", target=unit, after={"parent": parent, "code": code, "name": name})
+        return unit
 
 
 @transaction.atomic
-def rename_unit(*, unit: AdministrativeUnit, name: str) -> AdministrativeUnit:
+def rename_unit(*, unit: AdministrativeUnit, name: str, actor=None) -> AdministrativeUnit:
     """Units keep their code and place in the tree; only the name may change. Organizations
     located there are found by the new name from then on."""
+    before = {"name": AdministrativeUnit.objects.values_list("name", flat=True).get(pk=unit.pk)}
     unit.name = name
     unit.full_clean(exclude=["path", "depth", "numchild"])
     unit.save(update_fields=["name"])
+    record(actor=actor, action="unit.rename", target=unit, before=before, after={"name": name})
     reindex_organizations_of_unit(unit)
     return unit

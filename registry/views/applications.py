@@ -15,6 +15,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from ..enums import ApplicationAction, ApplicationKind
 from ..models import Application
 from ..permissions import RulesPermissionPolicy
+from ..personal_data import shows_application_personal_data
 from ..selectors.applications import applications_for_user, open_applications_for_user
 from ..services.applications import act_on_application, allowed_actions, material_checklist, proposed_facts
 from .scoped import ScopedIndexView, ScopedInspectView, ScopedViewSetMixin
@@ -42,7 +43,9 @@ class ApplicationInspectView(ScopedInspectView):
         actions = allowed_actions(self.request.user, self.object)
         context["events"] = self.object.events.select_related("actor")
         context["actions"] = [(action, ApplicationAction(action).label) for action in actions]
-        context["facts"] = proposed_facts(self.object)
+        context["facts"] = proposed_facts(
+            self.object, personal_in_clear=shows_application_personal_data(self.request, self.object)
+        )
         context["is_change"] = self.object.kind == ApplicationKind.CHANGE
         context["checklist"] = material_checklist(self.object)
         # Approving a registration creates the organization, so it needs the credit code issued for it.

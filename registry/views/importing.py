@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from wagtail.admin import messages
 
-from ..services.importing import ImportFileError, import_organizations
+from ..services.importing import ImportFileError, check_import_file, import_organizations
 from ..spreadsheets import COLUMNS
 
 SESSION_KEY = "registry_import"
@@ -26,6 +26,17 @@ SESSION_KEY = "registry_import"
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("表格文件（XLSX或CSV）"))
+
+    def clean_file(self):
+        """Refuse a file no parser should open before it is kept for the dry run (the import
+        checks it again: `manage.py import_organizations` has no form)."""
+        upload = self.cleaned_data["file"]
+        try:
+            check_import_file(upload.read(), upload.name)
+        except ImportFileError as error:
+            raise ValidationError(str(error)) from None
+        upload.seek(0)
+        return upload
 
 
 def _upload_dir() -> Path:
@@ -57,9 +68,7 @@ class OrganizationImportView(View):
         if not form.is_valid():
             return self.render(request, form=form)
         upload = form.cleaned_data["file"]
-        if upload.size > settings.REGISTRY_IMPORT_MAX_BYTES:
-            form.add_error("file", _("文件过大。"))
-            return self.render(request, form=form)
+        upload.seek(0)
         content = upload.read()
         try:
             report = import_organizations(content=content, filename=upload.name, actor=request.user, dry_run=True)

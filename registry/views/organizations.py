@@ -2,6 +2,7 @@
 CSV/XLSX export in the import format, and create/edit through the organization services."""
 
 from django.forms import modelform_factory
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -9,6 +10,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from ..forms import ORGANIZATION_FORM_FIELDS, OrganizationForm
 from ..models import Organization
 from ..permissions import RulesPermissionPolicy
+from ..personal_data import PERSONAL_FIELDS, personal_data_for
 from ..selectors.organizations import (
     manageable_organizations_for_user,
     organizations_for_user,
@@ -16,7 +18,6 @@ from ..selectors.organizations import (
 )
 from ..services.organizations import create_organization, update_organization
 from ..spreadsheets import COLUMNS, OrganizationResource
-from ..validators import mask_resident_id
 from .scoped import ScopedCreateView, ScopedEditView, ScopedIndexView, ScopedInspectView, ScopedViewSetMixin
 
 ADMIN_SOURCE = "后台编辑"
@@ -26,7 +27,8 @@ class OrganizationIndexView(ScopedIndexView):
     """Exports use the import spreadsheet's columns, so an export can be edited and re-imported."""
 
     def get_base_queryset(self):
-        return with_list_relations(super().get_base_queryset())
+        # Neither the list nor the export shows personal data: not even decrypted.
+        return with_list_relations(super().get_base_queryset()).defer(*PERSONAL_FIELDS)
 
     def get_heading(self, queryset, field):
         return field
@@ -56,6 +58,14 @@ class OrganizationCreateView(ScopedCreateView):
 
 
 class OrganizationEditView(ScopedEditView):
+    """Only the officers who manage the organization edit it, and the form holds its personal data
+    in clear: opening it is recorded as a view of that data."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        personal_data_for(request, self.object)
+        return response
+
     def save_instance(self):
         organization, changes = update_organization(
             organization=self.object,
@@ -69,11 +79,16 @@ class OrganizationEditView(ScopedEditView):
 
 
 class OrganizationInspectView(ScopedInspectView):
-    """Read-only view for every role that sees the organization. The ID number is masked."""
+    """Read-only view for every role that sees the organization; the personal data in clear only
+    for its registration officers, and recorded (`registry.personal_data`)."""
+
+    @cached_property
+    def personal_data(self) -> dict[str, str]:
+        return personal_data_for(self.request, self.object)
 
     def get_field_display_value(self, field_name, field):
-        if field_name == "legal_representative_id_number":
-            return mask_resident_id(self.object.legal_representative_id_number)
+        if field_name in PERSONAL_FIELDS:
+            return self.personal_data[field_name]
         if field_name == "activity_fields":
             return "、".join(str(f) for f in self.object.activity_fields.all())
         return super().get_field_display_value(field_name, field)

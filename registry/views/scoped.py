@@ -11,6 +11,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
 
+from ..spreadsheet_cells import safe_cell
+
 
 class ScopedObjectMixin:
     """Look the object up among the instances the user may `scope_action`."""
@@ -54,6 +56,10 @@ class ServiceFormMixin:
 class ScopedIndexView(generic.IndexView):
     def get_base_queryset(self):
         return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
+
+    def preprocess_field_value(self, field, value, export_format):
+        """Exported CSV and XLSX cells never hold a live formula (`registry.spreadsheet_cells`)."""
+        return safe_cell(super().preprocess_field_value(field, value, export_format))
 
 
 class ScopedEditView(ScopedObjectMixin, ServiceFormMixin, generic.EditView):

@@ -8,20 +8,26 @@ from ..forms import AdministrativeUnitForm, UnitRoleForm
 from ..models import AdministrativeUnit, UnitRole
 from ..permissions import RulesPermissionPolicy
 from ..selectors.units import units_for_user
-from ..services.roles import assign_unit_role
+from ..services.roles import assign_unit_role, change_unit_role, revoke_unit_role
 from ..services.units import add_unit, rename_unit
-from .scoped import ScopedCreateView, ScopedEditView, ScopedViewSetMixin
+from .scoped import ScopedCreateView, ScopedDeleteView, ScopedEditView, ScopedViewSetMixin
 
 
 class UnitCreateView(ScopedCreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        return add_unit(parent=data.get("parent"), code=data["code"], name=data["name"], level=data["level"])
+        return add_unit(
+            parent=data.get("parent"),
+            code=data["code"],
+            name=data["name"],
+            level=data["level"],
+            actor=self.request.user,
+        )
 
 
 class UnitEditView(ScopedEditView):
     def save_instance(self):
-        return rename_unit(unit=self.object, name=self.form.cleaned_data["name"])
+        return rename_unit(unit=self.object, name=self.form.cleaned_data["name"], actor=self.request.user)
 
 
 class AdministrativeUnitViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -57,7 +63,20 @@ def unit_roles_for_user(user):
 class UnitRoleCreateView(ScopedCreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        return assign_unit_role(user=data["user"], role=data["role"], unit=data["unit"])
+        return assign_unit_role(user=data["user"], role=data["role"], unit=data["unit"], actor=self.request.user)
+
+
+class UnitRoleEditView(ScopedEditView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return change_unit_role(
+            assignment=self.object, actor=self.request.user, user=data["user"], role=data["role"], unit=data["unit"]
+        )
+
+
+class UnitRoleDeleteView(ScopedDeleteView):
+    def delete_action(self):
+        revoke_unit_role(assignment=self.object, actor=self.request.user)
 
 
 class UnitRoleViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -66,6 +85,8 @@ class UnitRoleViewSet(ScopedViewSetMixin, ModelViewSet):
     icon = "user"
     menu_label = _("单位角色")
     add_view_class = UnitRoleCreateView
+    edit_view_class = UnitRoleEditView
+    delete_view_class = UnitRoleDeleteView
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]

@@ -290,6 +290,19 @@ def test_evidence_per_case_is_limited(make_case, evaluation, monkeypatch):
     assert case.evidence_files.count() == 1
 
 
+def test_evidence_per_indicator_is_limited(make_case, evaluation, settings):
+    settings.UPLOAD_MAX_FILES_PER_ITEM = 1
+    case = make_case()
+    arguments = {"case": case, "indicator": leaf(evaluation.framework, "2"), "actor": evaluation.account}
+    attach_evidence(**arguments, upload=SimpleUploadedFile("a.pdf", PDF))
+    with pytest.raises(ValidationError) as error:
+        attach_evidence(**arguments, upload=SimpleUploadedFile("b.pdf", PDF))
+    assert "每个评分项最多上传1个佐证材料文件" in error.value.messages[0]
+    other = leaf(evaluation.framework, "1.1")
+    attach_evidence(**{**arguments, "indicator": other}, upload=SimpleUploadedFile("c.pdf", PDF))
+    assert case.evidence_files.count() == 2
+
+
 # --- Ready to submit -------------------------------------------------------------------------------------
 
 

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.charts import bar_chart
 from registry.enums import OrganizationKind, OrganizationStatus
-from registry.models import Organization
+from registry.models import AdministrativeUnit, Organization
+from registry.selectors import directory
 from registry.selectors.directory import DirectoryFilters, SortOrder, facet_counts, search_directory
 from registry.services.organizations import update_organization
 
@@ -83,6 +84,25 @@ def test_filters_and_their_counts_agree(demo):
     assert {code for code, *_ in counts["street"]} >= {"370202001", "370202014"}
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        DirectoryFilters(q="服务"),
+        DirectoryFilters(q="服务", street=["370202010"], kind=[OrganizationKind.COMMUNITY_GROUP]),
+        DirectoryFilters(q="协会", path=["direct"], credit=["normal"], activity=["elderly_care"]),
+        DirectoryFilters(q="服务", status=[OrganizationStatus.ACTIVE], category=["other"], extra={"grade": ["3A"]}),
+        DirectoryFilters(q="服务", street=["370202010"], community=["370202010001"], extra={"purchase": ["eligible"]}),
+    ],
+)
+def test_a_search_counts_its_facets_as_the_database_does(demo, monkeypatch, filters):
+    """A text search with few matches counts its facets from one read of them: the same counts
+    as one query per facet, which larger searches run."""
+    counted_from_matches = facet_counts(filters)
+    assert any(count for _code, _label, count in counted_from_matches["kind"])
+    monkeypatch.setattr(directory, "MATCHES_COUNTED_IN_PYTHON", 0)
+    assert facet_counts(filters) == counted_from_matches
+
+
 def test_sorting_by_founding_date_and_by_pinyin(demo):
     oldest_first = found("", kind=[OrganizationKind.SOCIAL_GROUP], sort=SortOrder.FOUNDED)
     dates = [o.founded_on for o in oldest_first]
@@ -120,10 +140,14 @@ def test_directory_renders_in_a_constant_number_of_queries(client, demo):
     with CaptureQueriesContext(connection) as few:
         one = client.get("/directory/", {"q": name})
     with CaptureQueriesContext(connection) as many:
-        full = client.get("/directory/")
+        full = client.get("/directory/", {"q": "服务"})
+    with CaptureQueriesContext(connection) as unsearched:
+        everything = client.get("/directory/")
     assert len(one.context["results"]) == 1
-    assert len(full.context["results"]) == 20
-    assert len(few) == len(many)
+    assert len(full.context["results"]) == len(everything.context["results"]) == 20
+    # A text search counts its facets from one read of its matches (fewer queries than the plain
+    # page, which counts each facet in the database), whatever the number of results.
+    assert len(few) == len(many) <= len(unsearched)
 
 
 def organization_url(organization) -> str:
@@ -220,3 +244,25 @@ def test_bar_chart_writes_each_figure_after_its_bar():
     assert long.width == 2 * short.width
     for bar in chart["bars"]:
         assert bar.value_x > 100 + bar.width  # on white, not on the bar (contrast)
+
+
+def test_communities_are_offered_under_the_chosen_streets_only(client, demo):
+    assert facet_counts(DirectoryFilters(q="服务"))["community"] == []
+    html = client.get("/directory/", {"q": "服务"}).content.decode()
+    assert 'name="community"' not in html
+    assert "选择街道后，可按其下的社区筛选。" in html
+
+    street = AdministrativeUnit.objects.get(code="370202010")
+    offered = facet_counts(DirectoryFilters(q="服务", street=[street.code]))["community"]
+    assert offered
+    communities = AdministrativeUnit.objects.filter(path__startswith=street.path, level="community")
+    under_street = set(communities.values_list("code", flat=True))
+    assert {code for code, *_ in offered} <= under_street
+    html = client.get("/directory/", {"q": "服务", "street": street.code}).content.decode()
+    assert f'name="community" value="{offered[0][0]}"' in html
+
+
+def test_a_chosen_community_stays_offered_so_it_can_be_unchosen(demo):
+    community = AdministrativeUnit.objects.filter(level="community").order_by("code").first()
+    offered = facet_counts(DirectoryFilters(q="不存在的组织名称", community=[community.code]))["community"]
+    assert offered == [(community.code, community.name, 0)]

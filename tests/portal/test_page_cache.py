@@ -1,6 +1,8 @@
 """The page cache of the public directory and organization pages (portal/page_cache.py), on the
 local-memory cache of the default settings: anonymous visitors share copies per URL, logged-in
-users never do, and a change to an organization drops every copy."""
+users never do, and a change to an organization drops every copy. With it, the site cache
+(portal/site_cache.py), on as in production: Wagtail's site, page tree, settings and view
+restrictions kept between requests, and dropped by the same writes."""
 
 import re
 import uuid
@@ -13,15 +15,17 @@ from django.contrib.messages import constants as message_levels
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.cache import SessionStore
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from redis import Redis
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page, PageViewRestriction, Site
 
 from portal import page_cache
-from portal.models import BureauSettings, HomePage
+from portal.models import BureauSettings, HomePage, NewsIndexPage
 from portal.site_structure import ensure_site_pages
 from registry.services.organizations import update_organization
 from tests.factories import UserFactory, create_org
@@ -37,6 +41,7 @@ def page_cache_on(settings):
     prefix of its own (so from empty), removed afterwards. Never `cache.clear()`: with REDIS_URL
     set that would empty the whole Redis database."""
     settings.PAGE_CACHE_TIMEOUT = 300
+    settings.SITE_CACHE_TIMEOUT = 300
     prefix = f"portal-test-{uuid.uuid4().hex}"
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
     yield
@@ -183,6 +188,115 @@ def test_writes_bump_the_version_at_once_and_again_after_the_commit(organization
         organizations[1].activity_fields.clear()  # any shown data: here the m2m of activity fields
         during = page_cache.current_version()
     assert before < during < page_cache.current_version()
+
+
+# --- Served early, by PageCacheMiddleware --------------------------------------------------------------
+
+
+def test_a_visitor_without_a_session_is_served_before_any_query(client, organizations):
+    url = page_of(organizations[0])
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        hit = client.get(url)
+    assert hit["X-Page-Cache"] == "hit"
+    assert len(queries) == 0  # no session, no user, no Wagtail routing
+    assert without_tokens(hit.content) == without_tokens(first.content)
+    # The headers of the layers it skipped, and what the copy varies on.
+    assert hit["X-Frame-Options"] == first["X-Frame-Options"] == "DENY"
+    assert "Cookie" in hit["Vary"]
+
+
+def test_a_visitor_with_a_session_goes_through_the_decorator_and_still_gets_the_copy(client, organizations):
+    url = page_of(organizations[0])
+    Client().get(url)
+    visitor = Client()
+    session = SessionStore()
+    session["seen"] = True
+    session.save()
+    visitor.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    with CaptureQueriesContext(connection) as queries:
+        response = visitor.get(url)
+    assert response["X-Page-Cache"] == "hit"
+    assert len(queries) > 0  # the session was read to know the visitor is not logged in
+
+
+def test_a_logged_in_user_is_never_served_the_early_copy(client, organizations):
+    url = page_of(organizations[0])
+    Client().get(url)
+    assert Client().get(url)["X-Page-Cache"] == "hit"
+    client.force_login(UserFactory())
+    response = client.get(url)
+    assert "X-Page-Cache" not in response
+    assert "我的组织" in response.content.decode() and "/account/login/" not in response.content.decode()
+
+
+def test_each_language_has_its_early_copy(client, organizations):
+    url = page_of(organizations[0])
+    for _ in range(2):
+        chinese, english = client.get(url), client.get(f"/en{url}")
+    assert chinese["X-Page-Cache"] == english["X-Page-Cache"] == "hit"
+    assert 'lang="zh-hans"' in chinese.content.decode()
+    assert 'lang="en"' in english.content.decode()
+    # The language cookie does not choose an unprefixed page's language (the address does).
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert 'lang="zh-hans"' in client.get(url).content.decode()
+
+
+def test_an_organization_change_drops_the_early_copy(client, organizations):
+    organization = organizations[0]
+    client.get(page_of(organization))
+    assert client.get(page_of(organization))["X-Page-Cache"] == "hit"
+    update_organization(organization=organization, actor=None, data={"name": "湛山颐养服务协会"}, source="测试")
+    for expected in ("miss", "hit"):
+        page = client.get(page_of(organization))
+        assert page["X-Page-Cache"] == expected
+        assert "湛山颐养服务协会" in page.content.decode()
+
+
+def test_a_page_made_private_is_no_longer_served_from_a_copy(client, organizations, site):
+    url = page_of(organizations[0])
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    PageViewRestriction.objects.create(page=site["directory"], restriction_type=PageViewRestriction.LOGIN)
+    response = client.get(url)
+    assert response.status_code == 302 and "X-Page-Cache" not in response
+    assert "湛山养老服务协会" not in response.content.decode()
+
+
+# --- The site cache --------------------------------------------------------------------------------------
+
+
+def test_an_organization_page_takes_fewer_than_ten_queries_with_the_site_cache(client, organizations, settings):
+    settings.PAGE_CACHE_TIMEOUT = 0
+    url = page_of(organizations[0])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert "湛山养老服务协会" in response.content.decode()
+    assert len(queries) < 10
+
+
+def test_a_published_page_and_new_settings_show_on_the_next_render(client, organizations, settings):
+    settings.PAGE_CACHE_TIMEOUT = 0
+    url = page_of(organizations[0])
+    before = client.get(url).content.decode()
+    assert "新闻动态" not in before
+    HomePage.objects.get().add_child(instance=NewsIndexPage(title="新闻动态", slug="news"))
+    bureau = BureauSettings.for_site(Site.objects.get(is_default_site=True))
+    bureau.phone = "0532-80000000"
+    bureau.save()
+    after = client.get(url).content.decode()
+    assert 'href="/news/">新闻动态' in after
+    assert "0532-80000000" in after
+    assert client.get("/news/").status_code == 200  # routed to through the cached page tree
+
+
+def test_unknown_and_unpublished_pages_are_still_not_found(client, organizations):
+    assert client.get("/no-such-page/").status_code == 404
+    news = HomePage.objects.get().add_child(instance=NewsIndexPage(title="新闻动态", slug="news"))
+    assert client.get("/news/").status_code == 200
+    news.unpublish()
+    assert client.get("/news/").status_code == 404
 
 
 # --- The decorator's rules, on a bare view -------------------------------------------------------------

@@ -300,7 +300,7 @@ def test_api_organization_lists_its_certificates(client, evaluation, certificate
 def test_openapi_describes_the_certificate_endpoint_and_field(client):
     schema = client.get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/certificates/{code}"]["get"]
-    assert set(operation["responses"]) == {"200", "404"}
+    assert set(operation["responses"]) == {"200", "400", "404", "429"}
     components = schema["components"]["schemas"]
     assert set(components["CertificateDetailOut"]["required"]) >= {"status", "signature_ok", "number", "verify_url"}
     listed = components["CertificateOut"]["properties"]

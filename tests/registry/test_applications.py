@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from federation.services import add_federation_staff, found_federation
 from registry.enums import ApplicationAction as A
 from registry.enums import ApplicationKind, OrganizationKind, OrganizationStatus, Role
@@ -397,13 +398,15 @@ def test_a_draft_is_in_nobodys_queue_and_federation_staff_never_see_a_registrati
         assert client.get(reverse("applications:inspect", args=[application.pk])).status_code == 404
 
 
-def test_officers_read_the_representatives_id_number_and_phone_masked(client, tree, people):
+def test_the_deciding_officers_read_the_representatives_id_number_and_phone_in_clear(client, tree, people):
+    # Issue 9: the registration officers read them in clear, and each view is audited
+    # (tests/registry/test_personal_data.py covers who reads them masked).
     application = registration(tree, people)
     act(application, A.SUBMIT, people["applicant"])
     client.force_login(people["district"])
     page = client.get(reverse("applications:inspect", args=[application.pk])).content.decode()
-    assert "138****0000" in page and "370202********0010" in page
-    assert "13800000000" not in page and "370202198001010010" not in page
+    assert "13800000000" in page and "370202198001010010" in page
+    assert AuditEntry.objects.filter(action="personal_data.view", actor_id=people["district"].pk).count() == 1
 
 
 # --- an applicant who no longer acts for the organization ------------------------------------------

@@ -3,14 +3,21 @@ confirm, round trip of an export, and no duplicates on a second import."""
 
 import csv
 import io
+import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
+from audit.models import AuditEntry
+from portal import page_cache
 from registry.enums import OrganizationKind, Role
 from registry.models import Organization, OrganizationChange
+from registry.search import name_sort_key
+from registry.services import importing
 from registry.services.importing import ImportFileError, import_organizations
 from registry.spreadsheets import COLUMNS
 from tests.factories import create_org, make_filing_number, make_uscc
@@ -214,12 +221,42 @@ def test_gbk_csv_from_excel_is_read(tree):
         (b"", "a.csv", "文件是空的"),
         ("名称,地址\n甲,乙\n".encode(), "a.csv", "表头缺少必需的列"),
         (b"not a zip at all", "a.xlsx", "内容不是XLSX表格"),
-        (b"PK\x03\x04garbage", "a.xlsx", "无法读取表格文件"),
+        (b"PK\x03\x04garbage", "a.xlsx", "不是有效的XLSX表格"),
     ],
 )
 def test_unreadable_files_are_refused_whole(tree, content, filename, message):
     with pytest.raises(ImportFileError, match=message):
         import_organizations(content=content, filename=filename, actor=None, dry_run=True)
+
+
+def test_an_import_is_in_the_audit_log_row_by_row_and_a_dry_run_is_not(tree, make_officer):
+    officer = make_officer(Role.DISTRICT_OFFICER, tree.district)
+    code = make_uscc()
+    content = as_csv([good_row("辛协会", 统一社会信用代码=code)])
+    import_organizations(content=content, filename="a.csv", actor=officer, dry_run=True)
+    assert not AuditEntry.objects.filter(action__startswith="organization.").exists()
+
+    import_organizations(content=content, filename="a.csv", actor=officer, dry_run=False)
+    changed = as_csv([good_row("辛协会", 统一社会信用代码=code, 住所="青岛市市南区新地址9号")])
+    import_organizations(content=changed, filename="a.csv", actor=officer, dry_run=False)
+
+    organization = Organization.objects.get(uscc=code)
+    created, change = AuditEntry.objects.filter(organization_id=organization.pk).order_by("pk")
+    assert (created.action, created.actor_id, created.reason) == ("organization.create", officer.pk, "表格导入")
+    assert created.after["name"] == "辛协会"
+    assert change.action == "organization.change"
+    assert change.before == {"address": "青岛市市南区湛山路1号"}
+    assert change.after == {"address": "青岛市市南区新地址9号"}
+
+
+def test_a_zip_bomb_is_refused_by_the_import_itself(tree):
+    """The command line has no upload form: the service checks the file before any parser opens it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+    with pytest.raises(ImportFileError):
+        import_organizations(content=buffer.getvalue(), filename="a.xlsx", actor=None, dry_run=True)
 
 
 def test_street_officer_cannot_import_into_another_street(tree, make_officer):
@@ -287,3 +324,107 @@ def test_community_supervisor_may_not_import(client, tree, make_officer):
     response = client.get(reverse("registry_import_organizations"))
     assert response.status_code == 302
     assert response["Location"] == reverse("wagtailadmin_home")
+
+
+def test_queries_do_not_grow_with_the_rows(tree):
+    """Rows are checked in Python against what a few queries read, and written in bulk: a file of
+    24 rows (new ones and updates) takes no more queries than a file of 4."""
+    stored = [create_org(street=tree.zhanshan, name=f"已有协会{n}") for n in range(20)]
+
+    def rows(count: int, updated: list[Organization]) -> list[list[str]]:
+        updates = [good_row(o.name, 统一社会信用代码=o.uscc) for o in updated]
+        return updates + [good_row(f"新协会{count}-{n}") for n in range(count - len(updated))]
+
+    counts = []
+    for count, updated in ((4, stored[:2]), (24, stored[2:14])):
+        with CaptureQueriesContext(connection) as queries:
+            content = as_csv(rows(count, updated))
+            report = import_organizations(content=content, filename="a.csv", actor=None, dry_run=False)
+        assert report.committed and report.count("new") == report.count("update") == count // 2
+        counts.append(len(queries))
+    assert counts[1] == counts[0]
+
+
+def test_new_organizations_get_their_search_document_and_sort_key(tree):
+    code = make_uscc()
+    import_organizations(
+        content=as_csv([good_row("湛山养老服务协会", 统一社会信用代码=code)]),
+        filename="a.csv",
+        actor=None,
+        dry_run=False,
+    )
+    created = Organization.objects.get(uscc=code)
+    assert created.name_pinyin == name_sort_key("湛山养老服务协会")
+    for token in ("养老", "yanglao", code.lower(), "湛山街道", "盐城路社区"):
+        assert token in created.search_document.split()
+
+
+def test_an_update_of_the_fields_of_activity_replaces_them_and_is_recorded(tree):
+    stored = create_org(street=tree.zhanshan, name="癸协会", activity_codes=["culture"])
+    before = stored.updated_at
+    report = import_organizations(
+        content=as_csv([good_row("癸协会", 统一社会信用代码=stored.uscc, 活动领域="科技")]),
+        filename="a.csv",
+        actor=None,
+        dry_run=False,
+    )
+    assert report.count("update") == 1
+    stored.refresh_from_db()
+    assert [f.code for f in stored.activity_fields.all()] == ["science"]
+    assert stored.updated_at > before
+    change = OrganizationChange.objects.get(organization=stored, field="activity_fields")
+    assert (change.old_value, change.new_value, change.source) == ("文化", "科技", "表格导入")
+    # A moved organization is found under its new place.
+    assert "盐城路社区" in stored.search_document.split()
+
+
+def test_street_officer_cannot_take_over_an_organization_of_another_street(tree, make_officer):
+    elsewhere = create_org(street=tree.badaguan, kind=OrganizationKind.COMMUNITY_GROUP, name="八大关合唱团")
+    officer = make_officer(Role.STREET_OFFICER, tree.zhanshan)
+    group = {"统一社会信用代码": "", "类型": "社区社会组织", "类别": ""}
+    rows = [
+        good_row("八大关合唱团", 备案编号=elsewhere.filing_number, **group),  # moved into the officer's street
+        good_row("湛山合唱团", 备案编号=make_filing_number(), **group),
+    ]
+    report = import_organizations(content=as_csv(rows), filename="a.csv", actor=officer, dry_run=True)
+    assert "无权" in errors_of(report, 2)
+    assert errors_of(report, 3) == ""
+    assert not report.committed
+    elsewhere.refresh_from_db()
+    assert elsewhere.street == tree.badaguan
+    assert not Organization.objects.filter(name="湛山合唱团").exists()
+
+
+def test_units_are_found_with_or_without_their_suffix_in_the_rows_street(tree):
+    rows = [good_row("庚子协会", 街道="湛山", 社区="仰口路"), good_row("辛丑协会", 街道="八大关街道", 社区="太平角")]
+    report = import_organizations(content=as_csv(rows), filename="a.csv", actor=None, dry_run=False)
+    assert report.committed, [r.errors for r in report.rows]
+    first, second = (Organization.objects.get(name=name) for name in ("庚子协会", "辛丑协会"))
+    assert (first.street, first.community) == (tree.zhanshan, tree.yangkou)
+    assert (second.street, second.community) == (tree.badaguan, tree.taipingjiao)
+
+
+def test_a_blank_street_is_the_rows_error(tree):
+    report = import_organizations(
+        content=as_csv([good_row("无街道协会", 街道="", 社区="")]), filename="a.csv", actor=None, dry_run=True
+    )
+    assert errors_of(report, 2).startswith("街道：")
+
+
+def test_a_committed_import_drops_the_cached_pages(tree, django_capture_on_commit_callbacks):
+    before = page_cache.current_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        import_organizations(content=as_csv([good_row("壬寅协会")]), filename="a.csv", actor=None, dry_run=False)
+    assert page_cache.current_version() > before
+
+
+def test_a_write_refused_by_the_database_is_reported_and_nothing_is_written(tree, monkeypatch):
+    def refuse(**kwargs):
+        Organization.objects.bulk_create([organization for organization, _ in kwargs["new"]])
+        raise IntegrityError("UNIQUE constraint failed: registry_organization.uscc")
+
+    monkeypatch.setattr(importing, "save_organizations_in_bulk", refuse)
+    report = import_organizations(content=as_csv([good_row("癸卯协会")]), filename="a.csv", actor=None, dry_run=False)
+    assert not report.committed
+    assert report.rows[0].number == 0 and "无法写入" in report.rows[0].errors[0]
+    assert not Organization.objects.filter(name="癸卯协会").exists()

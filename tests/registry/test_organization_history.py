@@ -178,7 +178,7 @@ def test_activity_fields_left_out_are_not_touched(society, district_officer):
     ]
 
 
-def test_private_fields_are_recorded_as_not_public(society, district_officer):
+def test_private_fields_are_recorded_masked_and_not_public(society, district_officer):
     update_organization(
         organization=society,
         actor=district_officer,
@@ -188,7 +188,7 @@ def test_private_fields_are_recorded_as_not_public(society, district_officer):
     records = history(society)
     phone = records["legal_representative_phone"]
     assert not phone.is_public
-    assert (phone.old_value, phone.new_value) == ("13800000001", "13900000002")
+    assert (phone.old_value, phone.new_value) == ("138****0001", "139****0002")  # no personal data in history
     assert records["legal_representative"].is_public
     assert (records["legal_representative"].old_value, records["legal_representative"].new_value) == ("王建国", "李红")
 
