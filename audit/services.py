@@ -63,7 +63,14 @@ def entry(
     organization: models.Model | None = None,
     request=None,
 ) -> AuditEntry:
-    """An unsaved entry, for `record_many`; the arguments are `record`'s."""
+    """An entry of the audit log, not yet saved: `record` saves one, `record_many` many.
+
+    `actor` is the user who acted, or None when the system did (a scheduled task, an import run).
+    `action` is a registered code (audit.actions). `before` and `after` hold the changed facts;
+    their values are stored as text where JSON has no type for them. `organization` scopes the
+    entry for officers who see only their area. Called inside the caller's transaction, so a
+    decision that rolls back leaves no entry.
+    """
     if actor is not None and not actor.is_authenticated:
         actor = None
     # Stored in the site's language whatever the actor's (labels passed lazily in before/after,
@@ -90,35 +97,9 @@ def entry(
     )
 
 
-def record(
-    *,
-    actor,
-    action: str,
-    target: models.Model,
-    reason: str = "",
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    organization: models.Model | None = None,
-    request=None,
-) -> AuditEntry:
-    """Append one entry to the audit log and return it.
-
-    `actor` is the user who acted, or None when the system did (a scheduled task, an import run).
-    `action` is a registered code (audit.actions). `before` and `after` hold the changed facts;
-    their values are stored as text where JSON has no type for them. `organization` scopes the
-    entry for officers who see only their area. Called inside the caller's transaction, so a
-    decision that rolls back leaves no entry.
-    """
-    new = entry(
-        actor=actor,
-        action=action,
-        target=target,
-        reason=reason,
-        before=before,
-        after=after,
-        organization=organization,
-        request=request,
-    )
+def record(**arguments) -> AuditEntry:
+    """Append one entry to the audit log (the arguments are `entry`'s) and return it."""
+    new = entry(**arguments)
     new.save()
     return new
 
