@@ -154,7 +154,9 @@ MATRIX = {
     "wagtailadmin_dismissibles": row("L A A A A A A A A A D"),
     "wagtailadmin_block_preview": row("L D D D D D D D D D D", writes=True),
     "registry_import_organizations": row("L A A A A D D D D D D", writes=True),
-    "registry_application_act": row({"own": "L A A A A D A D D D D"}, post_only=True, pk="application"),
+    "registry_application_act": row(
+        {"own": "L A A A A D A D D D D", "other": "L A D A D D D D D D D"}, post_only=True, pk="application"
+    ),
     "evaluation_framework_import": row("L A A A D D D D D D D", writes=True),
     "evaluation_framework_copy": row("L A A A D D D D D D D", post_only=True, pk="framework"),
     "evaluation_framework_bands": row("L A A A D D D D D D D", writes=True, pk="framework"),
@@ -166,7 +168,7 @@ MATRIX = {
     "applications:history": row("L A D D D D D D D D D", pk="application"),
     "applications:history_results": row("L A D D D D D D D D D", pk="application"),
     "applications:usage": row("L A D D D D D D D D D", pk="application"),
-    "applications:inspect": row("L A D A A D A D D D D", pk="application"),
+    "applications:inspect": row({"own": "L A D A A D A D D D D", "other": "L A D A D D D D D D D"}, pk="application"),
     "claims:index": row("L A A A A D D D D D D"),
     "claims:index_results": row("L A A A A D D D D D D"),
     "claims:add": row("L A D D D D D D D D D", writes=True),
@@ -634,12 +636,20 @@ MATRIX = {
         "A A A A A A A A A A A", writes=True, uidb64=given("MQ"), token=given("bad-token"),
     ),
     "account_application_new": row("L A A A A A A A A A A", writes=True, kind=given("registration")),
-    "account_application": row("L D D D D D D D D D A", pk="application"),
-    "account_application_edit": row("L D D D D D D D D D A", writes=True, pk="application"),
-    "account_application_step": row("L D D D D D D D D D A", pk="application", step=given("basics")),
-    "account_application_act": row({"own": "L D D D D D D D D D A"}, post_only=True, pk="application"),
-    "account_material_upload": row({"own": "L D D D D D D D D D A"}, post_only=True, pk="application"),
-    "material_download": row("L A D A A D A D D D A", pk="material"),
+    "account_application": row({"own": "L D D D D D D D D D A", "other": "L D D D D D D D D D D"}, pk="application"),
+    "account_application_edit": row(
+        {"own": "L D D D D D D D D D A", "other": "L D D D D D D D D D D"}, writes=True, pk="application"
+    ),
+    "account_application_step": row(
+        {"own": "L D D D D D D D D D A", "other": "L D D D D D D D D D D"}, pk="application", step=given("basics")
+    ),
+    "account_application_act": row(
+        {"own": "L D D D D D D D D D A", "other": "L D D D D D D D D D D"}, post_only=True, pk="application"
+    ),
+    "account_material_upload": row(
+        {"own": "L D D D D D D D D D A", "other": "L D D D D D D D D D D"}, post_only=True, pk="application"
+    ),
+    "material_download": row({"own": "L A D A A D A D D D A", "other": "L A D A D D D D D D D"}, pk="material"),
     "supervision_attachment_download": row(
         {
             "own": "L A A A A D D D D D D",

@@ -30,11 +30,12 @@ from federation import models as federation
 from portal.demo import DEMO_USERS
 from registry import models as registry
 from registry.demo import ACCOUNT_ORGANIZATION_NAME, DEMO_COMMUNITY_NAME, DEMO_STREET_CODE
-from registry.enums import PenaltyKind, SupervisionKind
+from registry.enums import ApplicationAction, ApplicationKind, PenaltyKind, SupervisionKind
+from registry.services.applications import CLOSED_STATUSES, act_on_application, start_application
 from registry.services.credit import record_penalty
-from registry.services.roles import claim_organization
+from registry.services.roles import claim_organization, link_organization_account
 from registry.services.supervision import attach_supervision_file, record_supervision
-from tests.factories import PDF_BYTES, UserFactory
+from tests.factories import PDF_BYTES, UserFactory, file_required_materials
 
 ANONYMOUS = "anonymous"
 # The demo's usernames are the role names of the matrix ("admin" is the superuser).
@@ -203,7 +204,9 @@ def build_world() -> dict[str, dict[str, object]]:
 
 def add_what_the_demo_lacks(today) -> None:
     """Supervision records (with a file), penalties and claims, one for the account's organization
-    and one for an organization of another street, through the services officers use."""
+    and one for an organization of another street, through the services officers use; and an
+    application (with its materials) of another street's organization, filed by its own account:
+    every demo application is the demo account's."""
     people = users()
     organizations = registry.Organization.objects.order_by("pk")
     own = organizations.get(name=ACCOUNT_ORGANIZATION_NAME)
@@ -229,6 +232,34 @@ def add_what_the_demo_lacks(today) -> None:
         claim_organization(
             user=claimant, identifier=organization.uscc or organization.filing_number, statement="本人为负责人"
         )
+    _file_another_organizations_change()
+
+
+def _file_another_organizations_change() -> None:
+    """A change of an open organization of another street, by an account of that organization
+    (the `other` application and material), submitted and returned for correction: officers see
+    it, and its applicant may still edit it and upload to it, so only ownership refuses the
+    demo account there."""
+    organization = (
+        registry.Organization.objects.order_by("pk").filter(_far("")).exclude(status__in=CLOSED_STATUSES).first()
+    )
+    applicant = UserFactory(username="other_org_account")
+    link_organization_account(user=applicant, organization=organization)
+    application = start_application(
+        applicant=applicant,
+        kind=ApplicationKind.CHANGE,
+        street=organization.street,
+        proposed={"address": "青岛市市南区香港中路1号"},
+        organization=organization,
+    )
+    file_required_materials(application)
+    act_on_application(application=application, action=ApplicationAction.SUBMIT, actor=applicant)
+    act_on_application(
+        application=application,
+        action=ApplicationAction.RETURN,
+        actor=users()["district_officer"],
+        reason="请补充会员大会决议",
+    )
 
 
 def users() -> dict[str, object]:
