@@ -52,6 +52,13 @@ def _actor_name(actor) -> str:
     return full_name or actor.get_username()
 
 
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The facts that differ between `before` and `after` (one missing counts as None), as an
+    entry's before and after."""
+    changed = [name for name in {**before, **after} if before.get(name) != after.get(name)]
+    return {name: before.get(name) for name in changed}, {name: after.get(name) for name in changed}
+
+
 def entry(
     *,
     actor,

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.access import held_roles
 from registry.enums import Role
 
@@ -118,6 +119,13 @@ def appoint_council_member(
             seat.save()
     except IntegrityError as error:  # a concurrent appointment won the seat (the constraint held)
         raise ValidationError({"role": _("该职务已有在任人员，请先办理离任。")}) from error
+    record(
+        actor=actor,
+        action="council.appoint",
+        target=seat,
+        after={"role": seat.get_role_display(), "person_name": person_name, "started_on": started_on},
+        organization=organization,
+    )
     return seat
 
 
@@ -135,4 +143,12 @@ def end_council_term(*, seat: CouncilSeat, ended_on: datetime.date, actor) -> Co
     seat.ended_on, seat.ended_by = ended_on, actor
     seat.full_clean()
     seat.save(update_fields=["ended_on", "ended_by"])
+    record(
+        actor=actor,
+        action="council.end",
+        target=seat,
+        before={"ended_on": None},
+        after={"ended_on": ended_on},
+        organization=seat.organization,
+    )
     return seat

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.services import record
+from audit.services import changes, record
 from registry.access import held_roles, holds_back_office_role
 from registry.enums import ApplicationKind, OrganizationKind, Role, UnitLevel
 from registry.models import AdministrativeUnit, Application
@@ -131,7 +131,12 @@ def open_support_centre(
     )
     _clean_centre(centre)
     centre.save()
+    record(actor=actor, action="support_centre.open", target=centre, after=_centre_facts(centre))
     return centre
+
+
+def _centre_facts(centre: SupportCentre) -> dict:
+    return {name: getattr(centre, name) for name in ("name", "address", "opened_on", "contact_phone")}
 
 
 @transaction.atomic
@@ -142,12 +147,16 @@ def update_support_centre(
     if not may_open_centre(actor, centre.street):
         raise PermissionDenied(_("只有本街道或区级登记管理人员可以修改该服务中心。"))
     centre = SupportCentre.objects.select_for_update().get(pk=centre.pk)
+    before = _centre_facts(centre)
     centre.name = (name or "").strip()
     centre.address = (address or "").strip()
     centre.opened_on = opened_on
     centre.contact_phone = (contact_phone or "").strip()
     _clean_centre(centre)
     centre.save()
+    old, new = changes(before, _centre_facts(centre))
+    if new:
+        record(actor=actor, action="support_centre.change", target=centre, before=old, after=new)
     return centre
 
 

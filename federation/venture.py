@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record
+from audit.services import changes, record
 from evaluation.enums import AgencyRole, CampaignPurpose, CaseAction, CaseState
 from evaluation.models import Framework
 from evaluation.services import cases as evaluation_cases
@@ -138,6 +138,14 @@ def _check_call(call: VentureCall, tiers: list[dict], errors: dict) -> None:
             errors["tiers"] = _("资助档次“%(name)s”的上限超过了资助总预算。") % {"name": tier["name"]}
 
 
+def _call_facts(call: VentureCall) -> dict:
+    """What the audit log keeps of a call (its campaign's facts are the campaign's entry)."""
+    facts = {name: getattr(call, name) for name in CALL_FIELDS}
+    if call.pk is not None:
+        facts |= {f"tier {tier.name}": [tier.max_amount, tier.places] for tier in call.tiers.all()}
+    return facts
+
+
 @transaction.atomic
 def save_call(
     *, call: VentureCall | None, authority: AdministrativeUnit, data: dict, tiers: list[dict], actor
@@ -161,10 +169,10 @@ def save_call(
             {(key if not key.startswith("framework_") else "sheet"): value for key, value in error.message_dict.items()}
         ) from None
     if call is None:
-        call = VentureCall(campaign=campaign)
+        call, before = VentureCall(campaign=campaign), None
     else:
         call = VentureCall.objects.select_for_update().get(pk=call.pk)
-        call.campaign = campaign
+        call.campaign, before = campaign, _call_facts(call)
         if call.results_published_at is not None:
             raise ValidationError(_("结果已公布的公益创投不能再修改。"))
     for name in CALL_FIELDS:
@@ -192,6 +200,11 @@ def save_call(
         tier.save()
     for tier in existing.values():  # unchosen tiers that were left out
         tier.delete()
+    if before is None:
+        record(actor=actor, action="venture_call.create", target=call, after=_call_facts(call))
+    else:
+        old, new = changes(before, _call_facts(call))
+        record(actor=actor, action="venture_call.change", target=call, before=old, after=new)
     return call
 
 
@@ -214,6 +227,7 @@ def open_review(*, call: VentureCall, actor, today: datetime.date | None = None)
             case=project.case, action=CaseAction.OPEN_REVIEW, actor=actor, extra={"agency": call.panel}
         )
         _move(project, State.IN_REVIEW, actor)
+    record(actor=actor, action="venture_call.open_review", target=call, after={"projects": len(projects)})
     managers = [member.user for member in call.panel.members.filter(role=AgencyRole.MANAGER).select_related("user")]
     if projects and managers:
         notify(
@@ -237,6 +251,13 @@ def publish_results(*, call: VentureCall, actor) -> VentureCall:
         raise ValidationError(_("尚无立项资助的项目，不能公布结果。"))
     call.results_published_at = timezone.now()
     call.save(update_fields=["results_published_at"])
+    record(
+        actor=actor,
+        action="venture_call.publish_results",
+        target=call,
+        before={"results_published_at": None},
+        after={"results_published_at": call.results_published_at},
+    )
     return call
 
 

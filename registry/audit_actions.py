@@ -14,6 +14,7 @@ AUDIT_ACTIONS = {
     "credit.remove": _("移出信用名录"),
     "penalty.record": _("作出行政处罚"),
     "penalty.correct": _("更正行政处罚"),
+    "annual_report.submit": _("报送年度报告"),
     "annual_report.result": _("年度报告检查结果"),
     "claim.approve": _("同意认领组织"),
     "claim.reject": _("不同意认领组织"),

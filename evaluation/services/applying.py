@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import record
 from registry.enums import OrganizationStatus
 from registry.models import Organization, OrganizationAccount
 from registry.uploads import store_private_file
@@ -168,7 +169,20 @@ def attach_evidence(*, case: Case, indicator: Indicator, actor, upload) -> Evide
         raise ValidationError(
             {"file": _("每个评分项最多上传%(limit)d个佐证材料文件。") % {"limit": settings.UPLOAD_MAX_FILES_PER_ITEM}}
         )
-    return store_private_file(EvidenceFile(case=case, indicator=indicator, uploaded_by=actor), upload)
+    evidence = store_private_file(EvidenceFile(case=case, indicator=indicator, uploaded_by=actor), upload)
+    record(
+        actor=actor,
+        action="evidence.attach",
+        target=evidence,
+        after=_evidence_facts(evidence),
+        organization=case.organization,
+    )
+    return evidence
+
+
+def _evidence_facts(evidence: EvidenceFile) -> dict:
+    """What the audit log keeps of a document: which indicator, its name and its checksum."""
+    return {"indicator": evidence.indicator, "file": evidence.original_name, "sha256": evidence.sha256}
 
 
 @transaction.atomic
@@ -178,6 +192,13 @@ def remove_evidence(*, evidence: EvidenceFile, actor) -> None:
     _check_account(actor, case.organization_id)
     _check_draft(case)
     stored = evidence.file
+    record(
+        actor=actor,
+        action="evidence.remove",
+        target=evidence,
+        before=_evidence_facts(evidence),
+        organization=case.organization,
+    )
     evidence.delete()
     transaction.on_commit(lambda: stored.delete(save=False))
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from audit.services import changes, record
 from registry.enums import OrganizationKind
 
 from ..enums import CampaignPurpose
@@ -89,9 +90,19 @@ def _check_frameworks(campaign: Campaign, frameworks: dict[str, Framework], erro
             }
 
 
+def _facts(campaign: Campaign) -> dict:
+    """What the audit log keeps of a campaign: its fields and the framework of each kind."""
+    facts = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS}
+    if campaign.pk is not None:
+        facts |= {framework_key(row.kind): row.framework for row in campaign.frameworks.select_related("framework")}
+    return facts
+
+
 def _save(campaign: Campaign, *, data: dict, frameworks: dict[str, Framework], actor) -> Campaign:
     if not campaign_authorities_for_user(actor).filter(pk=campaign.authority_id).exists():
         raise ValidationError({"authority": _("只能为您任职的市、区登记管理机关开展评估活动。")})
+    created = campaign.pk is None
+    before = {} if created else _facts(campaign)
     for name in CAMPAIGN_FIELDS:
         setattr(campaign, name, data[name])
     # Locked: a framework cannot be edited while a campaign takes it up, nor the reverse.
@@ -119,6 +130,11 @@ def _save(campaign: Campaign, *, data: dict, frameworks: dict[str, Framework], a
     campaign.frameworks.exclude(kind__in=list(frameworks)).delete()
     for kind, framework in frameworks.items():
         CampaignFramework.objects.update_or_create(campaign=campaign, kind=kind, defaults={"framework": framework})
+    if created:
+        record(actor=actor, action="campaign.create", target=campaign, after=_facts(campaign))
+    else:
+        old, new = changes(before, _facts(campaign))
+        record(actor=actor, action="campaign.change", target=campaign, before=old, after=new)
     return campaign
 
 
@@ -171,4 +187,6 @@ def delete_campaign(*, campaign: Campaign, actor) -> None:
         raise ValidationError(_("该评估活动已有评估委员会会议记录，不能删除。"))
     if Notice.objects.filter(campaign=campaign).exists():
         raise ValidationError(_("该评估活动已发布公示，不能删除。"))
+    # The entry outlives the row: it names the campaign and keeps its facts.
+    record(actor=actor, action="campaign.delete", target=campaign, before=_facts(campaign))
     campaign.delete()

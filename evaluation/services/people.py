@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.services import changes, record
 from registry.access import forget_held_roles
 from registry.validators import normalize_uscc
 
@@ -51,29 +52,48 @@ def delete_agency(*, agency: Agency) -> None:
 
 
 @transaction.atomic
-def add_agency_member(*, user, agency: Agency, role: str, expertise: str = "") -> AgencyMember:
-    """Give `user` the role at the agency; adding an existing member again changes nothing."""
+def add_agency_member(*, user, agency: Agency, role: str, expertise: str = "", actor=None) -> AgencyMember:
+    """Give `user` the role at the agency; adding an existing member again changes nothing.
+    `actor` None is the system (demo data)."""
     member = AgencyMember.objects.filter(user=user, agency=agency, role=role).first()
     if member is None:
         member = AgencyMember(user=user, agency=agency, role=role, expertise=expertise.strip())
         member.full_clean()
         member.save()
+        record(
+            actor=actor,
+            action="agency_member.add",
+            target=member,
+            after={"user": user, "role": member.get_role_display(), "expertise": member.expertise},
+            organization=agency.organization,
+        )
     forget_held_roles(user)
     return member
 
 
 @transaction.atomic
-def change_agency_member(*, member: AgencyMember, role: str, expertise: str) -> AgencyMember:
+def change_agency_member(*, member: AgencyMember, role: str, expertise: str, actor=None) -> AgencyMember:
+    before = {"role": member.get_role_display(), "expertise": member.expertise}
     member.role = role
     member.expertise = expertise.strip()
     member.full_clean()
     member.save()
+    old, new = changes(before, {"role": member.get_role_display(), "expertise": member.expertise})
+    if new:
+        record(
+            actor=actor,
+            action="agency_member.change",
+            target=member,
+            before=old,
+            after=new,
+            organization=member.agency.organization,
+        )
     forget_held_roles(member.user)
     return member
 
 
 @transaction.atomic
-def remove_agency_member(*, member: AgencyMember) -> None:
+def remove_agency_member(*, member: AgencyMember, actor=None) -> None:
     """Refused while the person is an assessor on one of the agency's cases still being
     evaluated: the team would lose a member without the manager knowing."""
     if member.role == AgencyRole.ASSESSOR:
@@ -85,6 +105,13 @@ def remove_agency_member(*, member: AgencyMember) -> None:
                 _("%(user)s 正在参加该机构 %(count)d 个评估申请的评估，评估结束前不能移除。")
                 % {"user": member.user, "count": busy.count()}
             )
+    record(
+        actor=actor,
+        action="agency_member.remove",
+        target=member,
+        before={"user": member.user, "role": member.get_role_display(), "expertise": member.expertise},
+        organization=member.agency.organization,
+    )
     member.delete()
     forget_held_roles(member.user)
 
@@ -120,17 +147,22 @@ def delete_committee(*, committee: Committee) -> None:
 
 
 @transaction.atomic
-def add_committee_member(*, user, committee: Committee) -> CommitteeMember:
-    member, _created = CommitteeMember.objects.get_or_create(user=user, committee=committee)
+def add_committee_member(*, user, committee: Committee, actor=None) -> CommitteeMember:
+    """Seat `user` on the committee; seating a member again changes nothing. `actor` None is the
+    system (demo data)."""
+    member, created = CommitteeMember.objects.get_or_create(user=user, committee=committee)
+    if created:
+        record(actor=actor, action="committee_member.add", target=member, after={"user": user})
     forget_held_roles(user)
     return member
 
 
 @transaction.atomic
-def remove_committee_member(*, member: CommitteeMember) -> None:
+def remove_committee_member(*, member: CommitteeMember, actor=None) -> None:
     """Refused once the member has attended a meeting or voted: deleting them would drop them
     from the meeting's attendance (changing a recorded quorum) and their votes are protected."""
     if member.meetings_attended.exists() or CaseVote.objects.filter(member=member).exists():
         raise ValidationError(_("该委员已出席会议或参加表决，不能删除；会议记录须保持不变。"))
+    record(actor=actor, action="committee_member.remove", target=member, before={"user": member.user})
     member.delete()
     forget_held_roles(member.user)

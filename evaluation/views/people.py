@@ -111,7 +111,11 @@ class AgencyMemberCreateView(ScopedCreateView):
     def save_instance(self):
         data = self.form.cleaned_data
         return add_agency_member(
-            user=data["user"], agency=data["agency"], role=data["role"], expertise=data.get("expertise", "")
+            user=data["user"],
+            agency=data["agency"],
+            role=data["role"],
+            expertise=data.get("expertise", ""),
+            actor=self.request.user,
         )
 
 
@@ -119,12 +123,14 @@ class AgencyMemberEditView(ScopedEditView):
     def save_instance(self):
         self.has_content_changes = self.form.has_changed()
         data = self.form.cleaned_data
-        return change_agency_member(member=self.object, role=data["role"], expertise=data.get("expertise", ""))
+        return change_agency_member(
+            member=self.object, role=data["role"], expertise=data.get("expertise", ""), actor=self.request.user
+        )
 
 
 class AgencyMemberDeleteView(ServiceDeleteView):
     def delete_instance(self):
-        remove_agency_member(member=self.object)
+        remove_agency_member(member=self.object, actor=self.request.user)
 
 
 class AgencyMemberViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -224,12 +230,12 @@ class CommitteeMemberForm(WagtailAdminModelForm):
 class CommitteeMemberCreateView(ScopedCreateView):
     def save_instance(self):
         data = self.form.cleaned_data
-        return add_committee_member(user=data["user"], committee=data["committee"])
+        return add_committee_member(user=data["user"], committee=data["committee"], actor=self.request.user)
 
 
 class CommitteeMemberDeleteView(ServiceDeleteView):
     def delete_instance(self):
-        remove_committee_member(member=self.object)
+        remove_committee_member(member=self.object, actor=self.request.user)
 
 
 class MembershipPermissionPolicy(RulesPermissionPolicy):

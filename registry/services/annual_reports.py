@@ -53,6 +53,13 @@ def submit_annual_report(*, organization: Organization, actor, year: int, **fact
         # full_clean() checked the other constraints; only one report a year can still fail here,
         # where the database ignores row locks (SQLite) and two submissions race past the check.
         raise _already_filed() from error
+    record(
+        actor=actor,
+        action="annual_report.submit",
+        target=report,
+        after={"year": year} | {name: getattr(report, name) for name in facts},
+        organization=organization,
+    )
     return report
 
 

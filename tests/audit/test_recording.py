@@ -10,15 +10,29 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from audit.services import record
+from evaluation.models import Committee
+from evaluation.services.campaigns import change_campaign, create_campaign
 from evaluation.services.grades import cancel_grade
+from federation.council import appoint_council_member
+from federation.enums import CouncilRole
 from federation.services import add_federation_staff, found_federation
+from federation.venture import publish_results
 from registry.enums import ApplicationAction, ApplicationKind, CreditList, ListingCause, Role
 from registry.models import UnitRole
+from registry.services.annual_reports import submit_annual_report
 from registry.services.applications import act_on_application, start_application
 from registry.services.credit import list_organization
+from registry.services.roles import link_organization_account
+from tests.evaluation.test_campaigns import campaign_data
 from tests.factories import UserFactory, create_org, file_required_materials
+from tests.federation.venture_fixtures import funded_project
+from tests.registry.test_annual_reports import FACTS
 
-pytest_plugins = ["tests.evaluation.certificate_fixtures"]
+pytest_plugins = [
+    "tests.evaluation.certificate_fixtures",
+    "tests.federation.hub_fixtures",
+    "tests.federation.venture_fixtures",
+]
 pytestmark = pytest.mark.django_db
 
 A = ApplicationAction
@@ -190,3 +204,74 @@ def test_changing_and_revoking_a_unit_role_in_the_back_office_is_on_record(clien
     )
     granted = AuditEntry.objects.filter(action="role.grant", target_id=str(assignment.pk)).get()
     assert granted.actor_id is None  # make_officer grants as the system
+
+
+def test_creating_and_changing_a_campaign_records_its_facts_and_then_only_what_changed(
+    tree, make_officer, small_framework, today
+):
+    officer = make_officer(Role.DISTRICT_OFFICER, tree.district, "district")
+    committee = Committee.objects.create(name="市南区评估委员会（审计）", authority=tree.district)
+    year = today.year + 1
+    data = campaign_data(
+        committee,
+        year=year,
+        applications_open_on=datetime.date(year, 3, 1),
+        applications_close_on=datetime.date(year, 5, 31),
+        scoring_closes_on=datetime.date(year, 8, 31),
+    )
+    frameworks = {small_framework.applies_to[0]: small_framework}
+    campaign = create_campaign(authority=tree.district, data=data, frameworks=frameworks, actor=officer)
+
+    created = AuditEntry.objects.get(action="campaign.create")
+    assert created.actor_id == officer.pk
+    assert (created.target_type, created.target_id) == ("evaluation.campaign", str(campaign.pk))
+    assert created.organization_id is None  # a campaign belongs to an authority, not an organization
+    assert created.before is None and created.after["year"] == year
+    assert created.after["committee"] == "市南区评估委员会（审计）"
+
+    change_campaign(campaign=campaign, data={**data, "notice_days": 10}, frameworks=frameworks, actor=officer)
+    changed = AuditEntry.objects.get(action="campaign.change")
+    assert (changed.actor_id, changed.before, changed.after) == (officer.pk, {"notice_days": 7}, {"notice_days": 10})
+
+
+def test_appointing_a_council_member_is_on_record_for_the_delegating_organization(hub, today):
+    seat = appoint_council_member(
+        federation=hub.federation,
+        organization=hub.choir,
+        role=CouncilRole.PRESIDENT,
+        person_name="王桂兰",
+        started_on=today,
+        actor=hub.staff,
+    )
+    entry = AuditEntry.objects.get(action="council.appoint")
+    assert entry.actor_id == hub.staff.pk
+    assert (entry.target_type, entry.target_id) == ("federation.councilseat", str(seat.pk))
+    assert (entry.organization_id, entry.organization_name) == (hub.choir.pk, "盐城路社区合唱团")
+    assert entry.after == {"role": "会长", "person_name": "王桂兰", "started_on": today.isoformat()}
+
+
+def test_submitting_an_annual_report_is_on_record_for_the_organization(tree, today):
+    society = create_org(
+        street=tree.zhanshan, name="湛山书画研究会", founded_on=today.replace(year=today.year - 5, day=1)
+    )
+    account = UserFactory(username="society_account")
+    link_organization_account(user=account, organization=society)
+    report = submit_annual_report(organization=society, actor=account, year=today.year - 1, **FACTS)
+    entry = AuditEntry.objects.get(action="annual_report.submit")
+    assert entry.actor_id == account.pk
+    assert (entry.target_type, entry.target_id) == ("registry.annualreport", str(report.pk))
+    assert (entry.organization_id, entry.organization_name) == (society.pk, "湛山书画研究会")
+    assert (entry.after["year"], entry.after["income"]) == (today.year - 1, "120000.00")  # amounts as written
+    assert entry.after["activities"] == FACTS["activities"]
+
+
+def test_publishing_venture_results_is_on_record(venture, today):
+    funded_project(venture, today)
+    call = publish_results(call=venture.call, actor=venture.officer)
+    entry = AuditEntry.objects.get(action="venture_call.publish_results")
+    assert entry.actor_id == venture.officer.pk
+    assert (entry.target_type, entry.target_id) == ("federation.venturecall", str(call.pk))
+    assert entry.before == {"results_published_at": None}
+    assert entry.after["results_published_at"] is not None
+    created = AuditEntry.objects.get(action="venture_call.create")  # the fixture's call
+    assert created.actor_id == venture.officer.pk and created.after["budget"] == "100000"
