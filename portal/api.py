@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Path as PathParam
 from ninja.errors import HttpError, Throttled
 
 from evaluation.enums import Grade
@@ -201,19 +202,23 @@ class OrganizationPage(Schema):
 # so that clients know them (a value outside gets a 400).
 MAX_QUERY_LENGTH = 100
 MAX_PAGE_SIZE = 100
+# Text holds no NUL: a request with one is refused with a 400 before any operation runs
+# (portal.security.null_bytes), so the description says such text is not a valid value.
+NO_NUL = {"pattern": "^[^\\x00]*$"}
+NO_NUL_ITEMS = {"items": {"type": "string", **NO_NUL}}
 
 
 class DirectoryQuery(Schema):
-    q: str = Field("", json_schema_extra={"maxLength": MAX_QUERY_LENGTH})
+    q: str = Field("", json_schema_extra={"maxLength": MAX_QUERY_LENGTH, **NO_NUL})
     kind: list[Kind] = []
     category: list[CategoryCode] = []
     path: list[Path] = []
     activity: list[Activity] = []
-    street: list[str] = []
-    community: list[str] = []
+    street: list[str] = Field([], json_schema_extra=NO_NUL_ITEMS)
+    community: list[str] = Field([], json_schema_extra=NO_NUL_ITEMS)
     status: list[Status] = []
     credit: list[Credit] = []
-    federation: list[str] = []
+    federation: list[str] = Field([], json_schema_extra=NO_NUL_ITEMS)
     grade: list[GradeCode] = Field([], description="Current evaluation grade, any of these.")
     purchase: list[Purchase] = Field(
         [], description="`eligible`: graded 3A or above, so eligible for government purchase of services."
@@ -299,7 +304,7 @@ def list_organizations(request, query: Query[DirectoryQuery]):
     response={200: OrganizationDetailOut, 404: NotFoundOut, **COMMON_RESPONSES},
     summary="One organization by credit code or filing number",
 )
-def get_organization(request, identifier: str):
+def get_organization(request, identifier: str = PathParam(..., **NO_NUL)):
     organization = public_organization(identifier)  # a NUL never gets here: portal.security.null_bytes
     if organization is None:
         raise HttpError(404, _("未找到该组织。"))
@@ -327,7 +332,7 @@ def get_organization(request, identifier: str):
     response={200: CertificateDetailOut, 404: NotFoundOut, **COMMON_RESPONSES},
     summary="Verify one evaluation certificate by its verification code",
 )
-def get_certificate(request, code: str):
+def get_certificate(request, code: str = PathParam(..., **NO_NUL)):
     certificate = certificate_by_code(code)
     if certificate is None:
         raise HttpError(404, _("未找到该证书。"))
