@@ -148,7 +148,8 @@ def test_a_download_takes_the_extension_of_its_checked_content(client, applicati
 
 def test_a_name_stored_before_names_were_cleaned_still_downloads_safely(client, application):
     material = attach(application, "a.pdf")
-    Material.objects.filter(pk=material.pk).update(original_name='x"\r\nSet-Cookie: a=b\x00.pdf')
+    # A line break and a right-to-left override (no NUL: PostgreSQL's text holds none).
+    Material.objects.filter(pk=material.pk).update(original_name='x"\r\nSet-Cookie: a=b\u202e.pdf')
     response = download(client, material)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="x\\"Set-Cookie: a=b.pdf"'
