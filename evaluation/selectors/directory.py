@@ -100,8 +100,7 @@ def _grade_counts(organizations: QuerySet) -> dict[str, int]:
     )
 
 
-def _purchase_counts(organizations: QuerySet) -> dict[str, int]:
-    counts = _grade_counts(organizations)
+def _purchase_counts_of_grades(counts: dict[str, int]) -> dict[str, int]:
     return {PURCHASE_ELIGIBLE: sum(counts.get(grade, 0) for grade in PURCHASE_GRADES)}
 
 
@@ -121,5 +120,7 @@ PURCHASE_FACET = DirectoryFacet(
     ],
     # Any chosen value means the one condition; unknown values never reach here (the form drops them).
     condition=lambda values: _graded_among(PURCHASE_GRADES),
-    counts=_purchase_counts,
+    counts=lambda organizations: _purchase_counts_of_grades(_grade_counts(organizations)),
+    derived_from=GRADE_FACET.name,
+    derive=_purchase_counts_of_grades,
 )

@@ -13,7 +13,7 @@ from wagtail.models import Page
 from evaluation.selectors.directory import grade_history, is_purchase_eligible
 from federation.selectors import federation_of_street
 from registry.selectors.credit import listings_for_organization, penalties_for_organization
-from registry.selectors.directory import facet_counts, search_directory
+from registry.selectors.directory import DirectorySearch
 from registry.selectors.public import (
     display_fields,
     public_annual_results,
@@ -44,7 +44,8 @@ class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
     def directory(self, request):
         form = DirectoryForm(request.GET)
         filters = form.filters()
-        paginator = Paginator(search_directory(filters), PAGE_SIZE)
+        search = DirectorySearch(filters)
+        paginator = Paginator(search.results, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -55,7 +56,7 @@ class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
                 "page": self,
                 "form": form,
                 "filters": filters,
-                "facets": _facets_for_template(form, facet_counts(filters), filters),
+                "facets": _facets_for_template(form, search.facets, filters),
                 "results": page,
                 "paginator": paginator,
                 "query_without_page": query.urlencode(),

@@ -8,6 +8,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 from operator import itemgetter
 
@@ -76,6 +77,10 @@ class DirectoryFacet:
     choices: Callable[[], list[tuple[str, str]]]
     condition: Callable[[list[str]], Q]
     counts: Callable[[QuerySet], dict[str, int]]
+    # A facet whose counts follow from another's (purchase eligibility from grades): `derive` makes
+    # its counts from that facet's, which are then counted once for both.
+    derived_from: str | None = None
+    derive: Callable[[dict[str, int]], dict[str, int]] | None = None
 
 
 _extra_facets: dict[str, DirectoryFacet] = {}
@@ -148,8 +153,11 @@ def _search(queryset: QuerySet[Organization], query: str) -> QuerySet[Organizati
     terms = parse_query(query)
     if not terms:
         return queryset
-    queryset = queryset.filter(text_condition(terms))
-    # Relevance: how many of the terms the name itself holds (the rest matched its place or codes).
+    return _with_relevance(queryset.filter(text_condition(terms)), terms)
+
+
+def _with_relevance(queryset: QuerySet[Organization], terms: list[str]) -> QuerySet[Organization]:
+    """Relevance: how many of the terms the name itself holds (the rest matched its place or codes)."""
     in_name = [Case(When(name__contains=term, then=Value(1)), default=Value(0)) for term in terms]
     return queryset.annotate(relevance=sum(in_name[1:], in_name[0]))
 
@@ -168,7 +176,10 @@ def _filtered(filters: DirectoryFilters, *, skip: str | None = None) -> QuerySet
 
 def search_directory(filters: DirectoryFilters) -> QuerySet[Organization]:
     """The matching public organizations, sorted, with what a result row shows fetched up front."""
-    queryset = _filtered(filters)
+    return _sorted(_filtered(filters), filters)
+
+
+def _sorted(queryset: QuerySet[Organization], filters: DirectoryFilters) -> QuerySet[Organization]:
     has_relevance = "relevance" in queryset.query.annotations
     if filters.sort == SortOrder.NAME or (filters.sort == SortOrder.RELEVANCE and not has_relevance):
         order = ["name_pinyin", "pk"]
@@ -245,8 +256,8 @@ def _street_choices(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     return [(code, unit_name, counts.get(code, 0)) for code, unit_name in streets]
 
 
-# Up to this many matches of a text search, its facets are counted from one read of the matches
-# (`_counts_of_matches`); above it, by one query per facet, each running the text match again.
+# Up to this many matches of a text search, the request reads them once and counts its facets
+# from that read; above it, each facet is one query that runs the text match again.
 MATCHES_COUNTED_IN_PYTHON = 10_000
 # A match as read for counting; each facet but activity reads one of its columns (by index), through
 # a function where the facet's value derives from the column's.
@@ -270,11 +281,24 @@ def _among(ids: list[int], field: str = "pk") -> Q:
     return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])})
 
 
-def _counts_of_matches(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]] | None:
-    """The facet counts of a text search with few matches, from one read of them: the text match
-    costs most of each facet query, so it runs once here rather than once per facet. The fields
-    of activity and the other apps' facets are then read for those ids only. None with no text
-    search or more than MATCHES_COUNTED_IN_PYTHON matches."""
+@dataclass(frozen=True)
+class _Matches:
+    """A text search's matches, read once: the rows (MATCH_COLUMNS) that pass every chosen
+    filter, those that fail one filter only (by its name), and each match's fields of activity."""
+
+    everywhere: list[tuple]
+    only: dict[str, list[tuple]]
+    activities: dict[int, set[str]]
+
+    def counted_for(self, name: str) -> list[tuple]:
+        """The matches a facet counts: those passing every chosen filter but its own."""
+        return self.everywhere + self.only.get(name, [])
+
+
+def _read_matches(filters: DirectoryFilters) -> _Matches | None:
+    """The matches of a text search with at most MATCHES_COUNTED_IN_PYTHON of them, sorted by the
+    chosen filters, from one query, then one for their fields of activity and one per other app's
+    chosen filter over their ids. None with no text search or more matches."""
     query = _matchable(filters.q)
     if not (_exact_identifier(query) or parse_query(query)):
         return None
@@ -304,22 +328,26 @@ def _counts_of_matches(filters: DirectoryFilters) -> dict[str, list[tuple[str, s
             condition = _extra_facets[name].condition([_matchable(value) for value in values])
             passing = set(Organization.objects.filter(_among(ids)).filter(condition).values_list("pk", flat=True))
             tests[name] = lambda row, passing=passing: row[0] in passing
-    # Each facet counts the matches that pass every chosen filter but its own: those that pass
-    # them all, and those that fail its filter only.
-    everywhere, only = rows, defaultdict(list)
-    if tests:
-        everywhere = []
-        for row in rows:
-            failed = [name for name, test in tests.items() if not test(row)]
-            if not failed:
-                everywhere.append(row)
-            elif len(failed) == 1:
-                only[failed[0]].append(row)
+    if not tests:
+        return _Matches(everywhere=rows, only={}, activities=activities)
+    everywhere, only = [], defaultdict(list)
+    for row in rows:
+        failed = [name for name, test in tests.items() if not test(row)]
+        if not failed:
+            everywhere.append(row)
+        elif len(failed) == 1:
+            only[failed[0]].append(row)
+    return _Matches(everywhere=everywhere, only=dict(only), activities=activities)
+
+
+def _counts_of_matches(filters: DirectoryFilters, matches: _Matches) -> dict[str, list[tuple[str, str, int]]]:
+    """The facet counts from the read of a text search's matches (one query per other app's
+    facet over their ids, none for the registry's own)."""
     result = {}
     for name in FACETS:
-        counted = everywhere + only[name]
+        counted = matches.counted_for(name)
         if name == "activity":
-            counts = Counter(chain.from_iterable(activities[row[0]] for row in counted))
+            counts = Counter(chain.from_iterable(matches.activities[row[0]] for row in counted))
         else:
             index, derive = COLUMN_FACETS[name]
             counts = Counter(map(itemgetter(index), counted))
@@ -336,21 +364,36 @@ def _counts_of_matches(filters: DirectoryFilters) -> dict[str, list[tuple[str, s
             result[name] = _street_choices(counts)
         elif name == "community":
             result[name] = _community_choices(filters, counts) if filters.street or filters.community else []
+    result |= _extra_facet_counts(
+        filters, lambda name: Organization.objects.filter(_among([row[0] for row in matches.counted_for(name)]))
+    )
+    return result
+
+
+def _extra_facet_counts(
+    filters: DirectoryFilters, counted: Callable[[str], QuerySet]
+) -> dict[str, list[tuple[str, str, int]]]:
+    """The counts of the other apps' facets, each over `counted(its name)`. A facet derived from
+    another (`DirectoryFacet.derived_from`) reuses that one's counts when both count the same
+    rows: when neither is chosen."""
+    result, raw = {}, {}
     for facet in _extra_facets.values():
-        counted = everywhere + only[facet.name]
-        counts = facet.counts(Organization.objects.filter(_among([row[0] for row in counted])))
+        source = _extra_facets.get(facet.derived_from or "")
+        if source and not filters.extra.get(facet.name) and not filters.extra.get(source.name):
+            if source.name not in raw:
+                raw[source.name] = source.counts(counted(source.name))
+            counts = facet.derive(raw[source.name])
+        else:
+            if facet.name not in raw:
+                raw[facet.name] = facet.counts(counted(facet.name))
+            counts = raw[facet.name]
         result[facet.name] = [(value, label, counts.get(value, 0)) for value, label in facet.choices()]
     return result
 
 
-def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:
-    """For each filter, each value with the number of results it would give, the other filters
-    applied (a constant number of queries: for a text search with few matches, one to read them,
-    then one for their fields of activity and one per other app's facet and chosen filter;
-    otherwise one for the few-valued filters not in use, and one per other filter)."""
-    counted = _counts_of_matches(filters)
-    if counted is not None:
-        return counted
+def _counts_by_query(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:
+    """The facet counts with one query for the few-valued filters not in use, and one per other
+    filter."""
     few_valued = _few_valued_counts(filters)
     result = {}
     for name in FACETS:
@@ -365,7 +408,40 @@ def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, in
             result[name] = _street_choices(counts)
         elif name == "community":
             result[name] = _community_counts(filters, queryset)
-    for facet in _extra_facets.values():
-        counts = facet.counts(_filtered(filters, skip=facet.name).order_by())
-        result[facet.name] = [(value, label, counts.get(value, 0)) for value, label in facet.choices()]
+    result |= _extra_facet_counts(filters, lambda name: _filtered(filters, skip=name).order_by())
     return result
+
+
+class DirectorySearch:
+    """One directory request: its sorted results and, for each filter, each value with the number
+    of results it would give, the other filters applied. A text search with at most
+    MATCHES_COUNTED_IN_PYTHON matches runs the text match (most of a query's cost) once: the
+    facets are counted from that read and the results fetched by id. Otherwise the results are
+    one query and the facets a constant number more."""
+
+    def __init__(self, filters: DirectoryFilters):
+        self.filters = filters
+
+    @cached_property
+    def _matches(self) -> _Matches | None:
+        return _read_matches(self.filters)
+
+    @cached_property
+    def results(self) -> QuerySet[Organization]:
+        if self._matches is None:
+            return search_directory(self.filters)
+        queryset = Organization.objects.filter(_among([row[0] for row in self._matches.everywhere]))
+        query = _matchable(self.filters.q)
+        if not _exact_identifier(query):
+            queryset = _with_relevance(queryset, parse_query(query))
+        return _sorted(queryset, self.filters)
+
+    @cached_property
+    def facets(self) -> dict[str, list[tuple[str, str, int]]]:
+        if self._matches is None:
+            return _counts_by_query(self.filters)
+        return _counts_of_matches(self.filters, self._matches)
+
+
+def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:
+    return DirectorySearch(filters).facets
