@@ -1,7 +1,8 @@
 """What Wagtail looks up in the database on every request to a page, kept between requests: the
 Site of a host with its root page, the root's children (routing and the navigation), the bureau
 settings, and which pages carry view restrictions. Before this, they were 8 of the organization
-page's 17 queries (docs/performance.md).
+page's 17 queries (docs/performance.md). The whole directory's facet counts are kept here too
+(portal/models/directory.py): the same for every visitor, they change only with the data.
 
 These change only when an editor saves, publishes, moves or deletes a page, or edits a site, a
 privacy setting or the bureau settings; each of those bumps the page cache's version

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.models import Page
@@ -22,6 +23,7 @@ from registry.selectors.public import (
     public_record,
 )
 
+from .. import site_cache
 from ..forms import DirectoryForm
 from ..page_cache import cache_for_anonymous
 from ..security.rate_limits import rate_limited
@@ -45,7 +47,17 @@ class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
         form = DirectoryForm(request.GET)
         filters = form.filters()
         search = DirectorySearch(filters)
+        if filters.narrows():
+            facets, count = search.facets, search.count
+        else:
+            # The whole directory's counts are the same for every visitor until an organization
+            # changes, which bumps the site cache's version: counted once, not on every request.
+            facets, count = site_cache.cached(
+                f"directory:all:{get_language()}", lambda: (search.facets, search.results.count())
+            )
         paginator = Paginator(search.results, PAGE_SIZE)
+        if count is not None:
+            paginator.count = count  # known already: no COUNT query
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -56,7 +68,7 @@ class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
                 "page": self,
                 "form": form,
                 "filters": filters,
-                "facets": _facets_for_template(form, search.facets, filters),
+                "facets": _facets_for_template(form, facets, filters),
                 "results": page,
                 "paginator": paginator,
                 "query_without_page": query.urlencode(),

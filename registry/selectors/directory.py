@@ -66,6 +66,12 @@ class DirectoryFilters:
     # Values of the facets other apps register (see `register_directory_facet`), by facet name.
     extra: dict[str, list[str]] = field(default_factory=dict)
 
+    def narrows(self) -> bool:
+        """Does it leave out any organization (a text query or a chosen value; sorting does not)?"""
+        query = _matchable(self.q)
+        chosen = any(getattr(self, name) for name in FACETS) or any(self.extra.values())
+        return chosen or bool(_exact_identifier(query) or parse_query(query))
+
 
 @dataclass(frozen=True)
 class DirectoryFacet:
@@ -250,10 +256,17 @@ def _community_counts(filters: DirectoryFilters, queryset: QuerySet) -> list[tup
     return _community_choices(filters, dict(queryset.order_by().values_list("community__code").annotate(n=Count("pk"))))
 
 
-def _street_choices(counts: dict[str, int]) -> list[tuple[str, str, int]]:
-    """Every street is offered (a newly added one too)."""
-    streets = AdministrativeUnit.objects.filter(level=UnitLevel.STREET).order_by("code").values_list("code", "name")
-    return [(code, unit_name, counts.get(code, 0)) for code, unit_name in streets]
+# At most this many streets are offered: a district has about ten, a city hundreds, the country
+# tens of thousands, each a checkbox to render. Those with the most results are kept.
+STREETS_OFFERED = 30
+
+
+def _street_choices(filters: DirectoryFilters, counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """The streets with results (the STREETS_OFFERED with most) and those chosen, in code order."""
+    with_results = sorted((code for code, count in counts.items() if code and count), key=lambda c: (-counts[c], c))
+    shown = with_results[:STREETS_OFFERED] + filters.street
+    streets = AdministrativeUnit.objects.filter(level=UnitLevel.STREET, code__in=shown).order_by("code")
+    return [(code, unit_name, counts.get(code, 0)) for code, unit_name in streets.values_list("code", "name")]
 
 
 # Up to this many matches of a text search, the request reads them once and counts its facets
@@ -361,7 +374,7 @@ def _counts_of_matches(filters: DirectoryFilters, matches: _Matches) -> dict[str
         elif name == "activity":
             result[name] = [(value, str(label), counts[value]) for value, label in FieldOfActivity.choices]
         elif name == "street":
-            result[name] = _street_choices(counts)
+            result[name] = _street_choices(filters, counts)
         elif name == "community":
             result[name] = _community_choices(filters, counts) if filters.street or filters.community else []
     result |= _extra_facet_counts(
@@ -405,7 +418,7 @@ def _counts_by_query(filters: DirectoryFilters) -> dict[str, list[tuple[str, str
             result[name] = _choice_counts(queryset, "activity_fields__code", FieldOfActivity.choices)
         elif name == "street":
             counts = dict(queryset.order_by().values_list("street__code").annotate(n=Count("pk")))
-            result[name] = _street_choices(counts)
+            result[name] = _street_choices(filters, counts)
         elif name == "community":
             result[name] = _community_counts(filters, queryset)
     result |= _extra_facet_counts(filters, lambda name: _filtered(filters, skip=name).order_by())
@@ -435,6 +448,11 @@ class DirectorySearch:
         if not _exact_identifier(query):
             queryset = _with_relevance(queryset, parse_query(query))
         return _sorted(queryset, self.filters)
+
+    @cached_property
+    def count(self) -> int | None:
+        """The number of results when the matches were read (no need to count them again)."""
+        return None if self._matches is None else len(self._matches.everywhere)
 
     @cached_property
     def facets(self) -> dict[str, list[tuple[str, str, int]]]:

@@ -348,3 +348,31 @@ def test_posts_and_requests_with_pending_messages_bypass_the_cache():
     response = page.view(with_message)
     assert "X-Page-Cache" not in response
     assert response.content == b"render 3"
+
+
+def street_count(html: str, street_name: str) -> int:
+    """The count beside a street in the directory's filters."""
+    return int(re.search(rf"{street_name}\s*<span class=\"count\">（(\d+)）", html).group(1))
+
+
+def counts_organizations(sql: str) -> bool:
+    return "COUNT(" in sql.upper() and 'FROM "registry_organization"' in sql
+
+
+def test_the_whole_directorys_counts_are_kept_until_an_organization_changes(client, organizations, tree):
+    """Logged-in users are never served a cached page, but the counts of the unfiltered directory
+    (the same for everyone) are counted once and kept under the site cache's version."""
+    client.force_login(UserFactory())
+    first = client.get("/directory/").content.decode()
+    assert street_count(first, "湛山街道") == 1
+    with CaptureQueriesContext(connection) as kept:
+        again = client.get("/directory/").content.decode()
+    with CaptureQueriesContext(connection) as narrowed:
+        client.get(f"/directory/?street={tree.zhanshan.code}")
+    assert street_count(again, "湛山街道") == 1
+    assert not any(counts_organizations(query["sql"]) for query in kept.captured_queries)
+    assert any(counts_organizations(query["sql"]) for query in narrowed.captured_queries)  # counted afresh
+    create_org(street=tree.zhanshan, name="湛山合唱团")
+    after = client.get("/directory/").content.decode()
+    assert street_count(after, "湛山街道") == 2
+    assert "湛山合唱团" in after
