@@ -654,9 +654,10 @@ def _finished_campaign(*, rng, district, committee, agency, staff, framework) ->
     for timeline in timelines:
         timeline.add(CaseAction.PUBLISH, staff.officer, _at(NOTICE_STARTS_ON, 9))
     _appeal(case_rows[0], proposed[case_rows[0].pk], staff, campaign)
-    awarded_on = notice.ends_on + datetime.timedelta(days=1)
+    # The daily job finalizes the night after the notice ends; the grades date from its last day.
+    finalized_on = notice.ends_on + datetime.timedelta(days=1)
     for timeline in timelines:
-        timeline.add(CaseAction.FINALIZE, None, _at(awarded_on, 1))
+        timeline.add(CaseAction.FINALIZE, None, _at(finalized_on, 1))
 
     # Each case's timeline, walked along the state machine, and the case as it ends.
     events = []
@@ -682,7 +683,7 @@ def _finished_campaign(*, rng, district, committee, agency, staff, framework) ->
 
     awarded = 0
     for case in case_rows:
-        awarded += grades.award_grade(case, on=awarded_on) is not None
+        awarded += grades.award_grade(case, on=notice.ends_on) is not None
     return len(case_rows), awarded
 
 

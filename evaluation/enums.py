@@ -62,6 +62,9 @@ class CaseState(models.TextChoices):
     IN_NOTICE = "in_notice", _("公示中")
     FINAL = "final", _("已确定等级")
     WITHDRAWN = "withdrawn", _("已撤回")
+    # Stopped by the campaign's officer (e.g. the organization was deregistered): out of the
+    # notice and never graded, like a withdrawn case.
+    CLOSED = "closed", _("已终止评估")
 
 
 class CaseAction(models.TextChoices):
@@ -78,6 +81,7 @@ class CaseAction(models.TextChoices):
     DECIDE = "decide", _("评估委员会审定")
     PUBLISH = "publish", _("公示")
     FINALIZE = "finalize", _("确定等级")
+    CLOSE = "close", _("终止评估")
 
 
 class Vote(models.TextChoices):

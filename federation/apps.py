@@ -14,11 +14,12 @@ class FederationConfig(AppConfig):
         from registry.selectors.directory import register_directory_facet
 
         from .audit_actions import AUDIT_ACTIONS
-        from .selectors import MEMBERSHIP_FACET, federation_roles, staff_connections
+        from .selectors import MEMBERSHIP_FACET, council_connections, federation_roles, staff_connections
         from .venture_deadlines import VENTURE_REPORTS
 
         register_actions(AUDIT_ACTIONS)
         register_role_provider(federation_roles)
         register_connection_provider(staff_connections)
+        register_connection_provider(council_connections)
         register_directory_facet(MEMBERSHIP_FACET)
         register_deadline_source(VENTURE_REPORTS)

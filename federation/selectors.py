@@ -1,6 +1,10 @@
 """Reads of federations, scoped like the registry's."""
 
+import datetime
+
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.access import NOTHING, HeldRole, held_roles
@@ -10,7 +14,7 @@ from registry.selectors.directory import DirectoryFacet
 from registry.selectors.roles import in_subtree
 from registry.selectors.units import streets_for_user
 
-from .models import Federation, FederationStaff
+from .models import CouncilSeat, Federation, FederationStaff
 
 
 def federation_roles(user) -> list[HeldRole]:
@@ -49,6 +53,52 @@ def staff_connections(organization: Organization, user_ids: list[int]) -> dict[i
         found.setdefault(staff.user_id, []).append(
             str(_("本人是该组织所属联合会（%(federation)s）的工作人员。") % {"federation": staff.federation.name})
         )
+    return found
+
+
+def council_seats_of(organization: Organization, today: datetime.date) -> QuerySet[CouncilSeat]:
+    """The council seats that tie people to the organization on `today`: the seats it holds on a
+    federation's council (the people it delegates), and every seat on the councils of the
+    federations serving it (the one it is a current member of and, for a community group, its
+    street's: as `staff_connections` has them). Seats ended before `today` are left out."""
+    current = Q(ended_on__isnull=True) | Q(ended_on__gte=today)
+    serving = _federations_serving(organization).values("pk")
+    return (
+        CouncilSeat.objects.filter(current)
+        .filter(Q(organization=organization) | Q(federation__in=serving))
+        .select_related("federation")
+        .order_by("federation__street__code", "role", "pk")
+    )
+
+
+def _bare_name(name: str) -> str:
+    return "".join((name or "").split())
+
+
+def council_connections(organization: Organization, user_ids: list[int]) -> dict[int, list[str]]:
+    """Connection provider for `registry.access`: those of `user_ids` whose name is that of a
+    person on a council seat of `council_seats_of(organization)`. Two queries.
+
+    A council seat records the person's name only (no ID number or phone), and a user account
+    has a name only, so the name is the one link there is: a namesake is flagged too, and whoever
+    assigns picks someone else or has the person declare otherwise. A user's name is read as
+    `evaluation.selectors.people.person_name` has it (family name first, else the username).
+    """
+    by_name: dict[str, list[CouncilSeat]] = {}
+    for seat in council_seats_of(organization, timezone.localdate()):
+        by_name.setdefault(_bare_name(seat.person_name), []).append(seat)
+    if not by_name:
+        return {}
+    found: dict[int, list[str]] = {}
+    for user in get_user_model().objects.filter(pk__in=user_ids):
+        name = _bare_name(f"{user.last_name}{user.first_name}") or _bare_name(user.get_username())
+        for seat in by_name.get(name, []):
+            facts = {"federation": seat.federation.name, "role": seat.get_role_display(), "name": seat.person_name}
+            if seat.organization_id == organization.pk:
+                reason = _("本人与该组织在%(federation)s理事会担任%(role)s的人员同名：%(name)s。") % facts
+            else:
+                reason = _("本人与该组织所属联合会（%(federation)s）的%(role)s同名：%(name)s。") % facts
+            found.setdefault(user.pk, []).append(str(reason))
     return found
 
 

@@ -484,8 +484,9 @@ def _review(rng, made, call: VentureCall, people: People, sheet, reviewed_on: da
         case = assign_team(case=project.case, actor=people.manager, assessors=team, lead=team[0])
         for expert, points in zip(team, _sheets(rng, leaves, plan.score), strict=True):
             assignment = Assignment.objects.get(case=case, assessor=expert)
-            save_scores(assignment=assignment, actor=expert, entries=_entries(leaves, points), visit_date=reviewed_on)
-            submit_scores(assignment=assignment, actor=expert)
+            entries = _entries(leaves, points)
+            save_scores(assignment=assignment, actor=expert, entries=entries, visit_date=reviewed_on, today=reviewed_on)
+            submit_scores(assignment=assignment, actor=expert, today=reviewed_on)
         complete_scoring(case, team[0])
         moderate(case, team[0])
 

@@ -358,7 +358,7 @@ def get_certificate(request, code: str = PathParam(..., **NO_NUL)):
             )
         },
         "revocation_reason": certificate.revocation_reason or None,
-        "replaced_by": certificate.replaced_by.number if certificate.replaced_by else None,
+        "replaced_by": status.replaced_by_number,  # only as a signed revocation names it
         "verify_url": verify_url(certificate),
     }
 

@@ -1,16 +1,24 @@
 """Demo work in progress, so that every demo login has something to do: filings waiting for the
 federation and for the street office, one returned for correction, and the credit listings
-behind the demo's abnormal organizations. Built through the same services; idempotent."""
+behind the demo's abnormal organizations (proposed by the daily review, confirmed by the district
+officer), then the daily review as of the demo day. Built through the same services; idempotent."""
 
 import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from registry.enums import ApplicationAction, ApplicationKind, CreditList, ListingCause, OrganizationStatus
+from registry.enums import ApplicationAction, ApplicationKind, ListingCause, OrganizationStatus
 from registry.models import AdministrativeUnit, Application, CreditListing, Organization
+from registry.selectors.annual_reports import grace_period_end
 from registry.services.applications import MATERIALS, act_on_application, attach_material, start_application
-from registry.services.credit import list_organization
+from registry.services.credit import (
+    confirm_credit_proposal,
+    missed_report_details,
+    propose_listing,
+    review_credit_lists,
+)
 
 # A one-page PDF standing in for each scanned document the demo filings carry.
 SAMPLE_PDF = (
@@ -72,17 +80,27 @@ def create_demo_workflows() -> int:
                 application=application, action=action, actor=users[ACTORS[action]], reason=REASONS.get(action, "")
             )
         created += 1
+    return created + _demo_credit_lists(today=timezone.localdate())
+
+
+def _demo_credit_lists(*, today: datetime.date) -> int:
+    """The demo's abnormal organizations missed last year's report (`registry.demo`): the daily
+    review proposed them the day after the grace period and the district officer confirmed. Then
+    the review runs as of `today`, proposing whatever else is overdue for an officer to decide."""
     district_officer = get_user_model().objects.get(username="district_officer")
+    missed_year = today.year - 1
+    listed_on = min(grace_period_end(missed_year) + datetime.timedelta(days=1), today)
+    created = 0
     for organization in Organization.objects.filter(status=OrganizationStatus.ABNORMAL).order_by("pk"):
         if CreditListing.objects.filter(organization=organization).exists():
             continue
-        list_organization(
+        proposal = propose_listing(
             organization=organization,
-            credit_list=CreditList.ABNORMAL_ACTIVITY,
             cause=ListingCause.MISSED_ANNUAL_REPORT,
-            listed_on=datetime.date(2026, 7, 1),
-            actor=district_officer,
-            details="未按规定报送2025年度工作报告。",
+            details=missed_report_details([str(missed_year)]),
+            proposed_on=listed_on,
         )
+        confirm_credit_proposal(proposal=proposal, actor=district_officer, on=listed_on, reason="经核实，确未报送。")
         created += 1
-    return created
+    counts = review_credit_lists(today=today)
+    return created + sum(counts.values())

@@ -1,5 +1,5 @@
 """The annual-report form of the applicant's area. It only checks what was typed; the report is
-filed by `registry.services.annual_reports.submit_annual_report`, never saved by the form."""
+saved by `registry.services.annual_reports` (a draft, or submitted), never by the form."""
 
 from decimal import Decimal
 
@@ -13,6 +13,8 @@ AMOUNT_FIELDS = ["income", "expenditure", "net_assets"]
 # Net assets fall below zero when debts exceed assets, so only these two must not be negative.
 NON_NEGATIVE_AMOUNTS = ["income", "expenditure"]
 COUNT_FIELDS = ["staff", "volunteers"]
+# What a submitted report must have (a draft may lack any of it).
+REQUIRED_FIELDS = [*AMOUNT_FIELDS, *COUNT_FIELDS, "activities"]
 
 AMOUNT_ERRORS = {
     "required": _("请填写金额（元），没有请填0。"),
@@ -50,7 +52,9 @@ class AnnualReportForm(forms.ModelForm):
             "activities": {"required": _("请简要填写本年度开展的主要活动。")},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, for_submission: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in REQUIRED_FIELDS:
+            self.fields[name].required = for_submission
         for name in NON_NEGATIVE_AMOUNTS:
             self.fields[name].validators.append(MinValueValidator(Decimal(0), message=_("金额不能为负数。")))

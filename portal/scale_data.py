@@ -63,6 +63,7 @@ from registry import search as registry_search
 from registry.enums import (
     USCC_CIVIL_AFFAIRS,
     USCC_KIND_CHARACTER,
+    AnnualReportState,
     ApplicationKind,
     Category,
     CreditList,
@@ -950,7 +951,7 @@ def write_annual_reports(run: Run, plans: list[OrganizationPlan], ids: list[int]
     """A report for every year of the filing window that each organization owes (`must_report`),
     filed on paper between January and the due date; results set one to three months later when
     that is before today. Abnormal organizations missed the year they are listed for, and the later
-    ones: so the daily review of the credit lists (`review_credit_lists`) finds nothing to add."""
+    ones: so the daily review of the credit lists (`review_credit_lists`) finds nothing to propose."""
     rng = run.rng("annual_reports")
     today = run.plan.today
     results, weights = zip(*registry_demo.REPORT_RESULTS, strict=True)
@@ -981,6 +982,7 @@ def write_annual_reports(run: Run, plans: list[OrganizationPlan], ids: list[int]
                     volunteers=rng.randint(0, 200),
                     activities=rng.choice(registry_demo.REPORT_ACTIVITIES),
                     submitted_at=_at(rng, submitted_on),
+                    state=AnnualReportState.CHECKED if decided else AnnualReportState.SUBMITTED,
                     result=result if decided else "",
                     result_reason=registry_demo.RESULT_REASONS[result] if decided else "",
                     result_at=_at(rng, result_on) if decided else None,
@@ -992,8 +994,8 @@ def write_annual_reports(run: Run, plans: list[OrganizationPlan], ids: list[int]
 
 
 def write_credit_listings(run: Run, plans: list[OrganizationPlan], ids: list[int]) -> None:
-    """Abnormal organizations are on the abnormal-activity list for their missed report, listed by
-    the daily review the day after the grace period ended (as `review_credit_lists` lists them)."""
+    """Abnormal organizations are on the abnormal-activity list for their missed report, listed the
+    day after the grace period ended (as an officer confirms `review_credit_lists`'s proposal)."""
     rows = [
         CreditListing(
             organization_id=pk,
@@ -1211,20 +1213,23 @@ def write_evaluations(run: Run, plans: list[OrganizationPlan], ids: list[int]) -
 
 def _certificates(run: Run, rng: random.Random, issued) -> list[Certificate]:
     setup, today = run.evaluation, run.plan.today
-    facts = []
+    facts, prefixes = [], {}
     for plan, evaluation, grade in issued:
         authority = run.units[plan.authority_code]
         issued_on = min(today, grade.awarded_on + datetime.timedelta(days=rng.randint(3, 20)))
-        facts.append((plan, evaluation, grade, authority, issued_on, certificates.number_prefix(authority)))
-    wanted = Counter((prefix, issued_on.year) for *_rest, issued_on, prefix in facts)
+        if authority.code not in prefixes:  # derived from the tree: once per bureau
+            prefixes[authority.code] = certificates.number_prefix(authority)
+        facts.append((plan, evaluation, grade, authority, issued_on, prefixes[authority.code]))
+    # Numbers run per bureau and year, as `certificates.issue_certificate` gives them.
+    wanted = Counter((authority.code, issued_on.year) for *_rest, authority, issued_on, _prefix in facts)
     next_number = {
-        (prefix, year): _allocate_numbers(certificates._series(prefix), year, count)
-        for (prefix, year), count in wanted.items()
+        (code, year): _allocate_numbers(certificates._series(run.units[code]), year, count)
+        for (code, year), count in wanted.items()
     }
     rows = []
     for plan, evaluation, grade, authority, issued_on, prefix in facts:
-        sequence = next_number[prefix, issued_on.year]
-        next_number[prefix, issued_on.year] += 1
+        sequence = next_number[authority.code, issued_on.year]
+        next_number[authority.code, issued_on.year] += 1
         certificate = Certificate(
             grade_record_id=grade.pk,
             number=certificates.format_number(prefix, issued_on.year, sequence),

@@ -49,6 +49,7 @@ urlpatterns += i18n_patterns(
     path("account/claim/", account.claim, name="account_claim"),
     path("account/annual-reports/", annual_reports.annual_reports, name="account_annual_reports"),
     path("account/annual-reports/<int:year>/", annual_reports.annual_report, name="account_annual_report"),
+    path("annual-reports/", annual_reports.public_results, name="annual_report_results"),
     path("account/due/", deadlines.deadlines, name="account_deadlines"),
     path("account/notifications/", deadlines.notifications, name="account_notifications"),
     path("account/verify/<str:uidb64>/<str:token>/", account.verify, name="account_verify"),
@@ -79,6 +80,7 @@ urlpatterns += i18n_patterns(
         applications.material_upload,
         name="account_material_upload",
     ),
+    path("account/materials/<int:pk>/remove/", applications.material_remove, name="account_material_remove"),
     path("materials/<int:pk>/", materials.download_material, name="material_download"),
     path(
         "supervision-attachments/<int:pk>/",

@@ -8,6 +8,7 @@ from .enums import ApplicationAction
 
 AUDIT_ACTIONS = {
     **actions_from_choices("application", _("申请"), ApplicationAction),
+    "application.material_remove": _("删除申请材料"),
     "organization.create": _("登记组织"),
     "organization.change": _("变更组织信息"),
     "credit.list": _("列入信用名录"),
@@ -26,4 +27,9 @@ AUDIT_ACTIONS = {
     "unit.rename": _("更名行政区划"),
     "supervision.record": _("记录监督情况"),
     "supervision.follow_up": _("处理监督记录"),
+    "credit.propose": _("提出拟列入活动异常名录建议"),
+    "credit.proposal_confirm": _("确认列入活动异常名录"),
+    "credit.proposal_dismiss": _("不予列入活动异常名录"),
+    "annual_report.save_draft": _("保存年度报告草稿"),
+    "annual_report.return": _("退回年度报告补正"),
 }

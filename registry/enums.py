@@ -174,3 +174,29 @@ class AnnualReportResult(models.TextChoices):
     PASS = "pass", _("合格")
     BASIC_PASS = "basic_pass", _("基本合格")
     FAIL = "fail", _("不合格")
+
+
+class AnnualReportState(models.TextChoices):
+    """Where an annual report stands; `registry.services.annual_reports` moves it, one step each."""
+
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已报送")
+    RETURNED = "returned", _("退回补正")
+    CHECKED = "checked", _("已审核")
+
+    @classmethod
+    def filed(cls):
+        """States in which the report counts as filed (due dates, credit lists, eligibility):
+        a draft or a report returned for correction does not."""
+        return [cls.SUBMITTED, cls.CHECKED]
+
+    @classmethod
+    def editable(cls):
+        """States in which the organization may edit and submit the report."""
+        return [cls.DRAFT, cls.RETURNED]
+
+
+class CreditProposalStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    CONFIRMED = "confirmed", _("已确认列入")
+    DISMISSED = "dismissed", _("不予列入")

@@ -119,7 +119,7 @@ def may_decide_credit(user, record=None):
     return manageable_organizations_for_user(user).filter(pk=record.organization_id).exists()
 
 
-for model in ("creditlisting", "administrativepenalty"):
+for model in ("creditlisting", "creditproposal", "administrativepenalty"):
     rules.add_perm(f"registry.view_{model}", is_active_superuser | may_view_credit_record)
     rules.add_perm(f"registry.add_{model}", is_active_superuser | may_decide_credit)
     rules.add_perm(f"registry.change_{model}", is_active_superuser | may_decide_credit)

@@ -10,13 +10,17 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from .models import Notification
-from .services.credit import review_credit_lists
 
 
 @task()
 def review_credit_lists_task(date: str | None = None) -> dict[str, int]:
-    """Run the daily credit-list review as of `date` (ISO; today by default). Arguments and the
-    result stay JSON-serializable, as django-tasks backends require."""
+    """Run the daily credit-list review as of `date` (ISO; today by default): propose listings for
+    overdue annual reports, make the two-year moves. Arguments and the result stay
+    JSON-serializable, as django-tasks backends require."""
+    # Imported here, not above: the review notifies, and notifications enqueue the e-mail task of
+    # this module, so a module-level import would be circular (as for the reminders below).
+    from .services.credit import review_credit_lists
+
     today = datetime.date.fromisoformat(date) if date else timezone.localdate()
     return review_credit_lists(today=today)
 

@@ -12,6 +12,7 @@ import io
 import logging
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -21,6 +22,7 @@ from django.core.files.storage import FileSystemStorage
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from .enums import MaterialKind
 from .spreadsheet_files import ZIP_ERRORS, check_xlsx_archive
 
 logger = logging.getLogger(__name__)
@@ -40,12 +42,23 @@ JPEG = FileType("image/jpeg", "jpg", "JPEG")
 PNG = FileType("image/png", "png", "PNG")
 XLSX_TYPE = FileType(XLSX, "xlsx", "XLSX")
 MATERIAL_TYPES = (PDF, JPEG, PNG, XLSX_TYPE)
+DOCUMENT_TYPES = (PDF, JPEG, PNG)
+# The application materials that are lists, and so may be spreadsheets; every other material (a
+# charter, minutes, an ID) is a document: a PDF or a scan (DESIGN.md section 7).
+LIST_MATERIAL_KINDS = (MaterialKind.MEMBER_LIST,)
+# (the uploader's cleaned file name, the type its content shows) → why it is refused here.
+RefusedType = Callable[[str, FileType], str]
 DISPLAY_NAME_MAX_CHARS = 100
 # Unicode categories dropped from display names: controls (NUL, line breaks), format characters
 # (a right-to-left override shows "发票\u202efdp.exe" as 发票exe.pdf; zero-width spaces), surrogates,
 # private-use and unassigned code points.
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _SUFFIX_ALIASES = {".jpeg": ".jpg"}
+
+
+def material_types(kind: str) -> tuple[FileType, ...]:
+    """The file types accepted for an application material of `kind`."""
+    return MATERIAL_TYPES if kind in LIST_MATERIAL_KINDS else DOCUMENT_TYPES
 
 
 def display_name(name: str) -> str:
@@ -114,9 +127,10 @@ def detect_type(upload) -> FileType | None:
     return None
 
 
-def check_upload(upload, *, allowed=MATERIAL_TYPES) -> FileType:
+def check_upload(upload, *, allowed=MATERIAL_TYPES, refused_type: RefusedType | None = None) -> FileType:
     """The file's type if it may be stored; a ValidationError in Chinese otherwise. Run by every
-    path that stores or imports an uploaded file."""
+    path that stores or imports an uploaded file. `refused_type` words the refusal of a file whose
+    content is of a known type that is not allowed here (a workbook given as a charter)."""
     limit = settings.REGISTRY_UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
@@ -128,6 +142,8 @@ def check_upload(upload, *, allowed=MATERIAL_TYPES) -> FileType:
         raise ValidationError(_("文件“%(name)s”是空的。") % {"name": display_name(upload.name)}, code="file_empty")
     detected = detect_type(upload)
     upload.seek(0)
+    if detected is not None and detected not in allowed and refused_type is not None:
+        raise ValidationError(refused_type(display_name(upload.name), detected), code="file_type")
     if detected is None or detected not in allowed:
         raise ValidationError(
             _("文件“%(name)s”的内容不是%(types)s文件，不能上传。")
@@ -146,13 +162,13 @@ def private_storage() -> FileSystemStorage:
     return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 
-def store_private_file(instance, upload, *, allowed=MATERIAL_TYPES):
+def store_private_file(instance, upload, *, allowed=MATERIAL_TYPES, refused_type: RefusedType | None = None):
     """Check `upload` by content and size, then save it with `instance` (a `PrivateFile`).
 
     A refused file raises ValidationError before anything is written; if the row cannot be saved,
     the stored file is deleted again, so there is never a file without a row or the reverse.
     """
-    detected = check_upload(upload, allowed=allowed)
+    detected = check_upload(upload, allowed=allowed, refused_type=refused_type)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

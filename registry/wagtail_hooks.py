@@ -9,7 +9,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from .views.annual_reports import AnnualReportViewSet
 from .views.applications import ApplicationActionView, ApplicationViewSet
 from .views.claims import OrganizationClaimViewSet
-from .views.credit import AdministrativePenaltyViewSet, CreditListingViewSet
+from .views.credit import AdministrativePenaltyViewSet, CreditListingViewSet, CreditProposalViewSet
 from .views.importing import OrganizationImportView
 from .views.organizations import OrganizationViewSet
 from .views.supervision import SupervisionRecordViewSet
@@ -33,6 +33,7 @@ class RegistryGroup(ViewSetGroup):
         AdministrativeUnitViewSet,
         UnitRoleViewSet,
         SupervisionRecordViewSet,
+        CreditProposalViewSet,
         CreditListingViewSet,
         AdministrativePenaltyViewSet,
     )

@@ -20,7 +20,9 @@ class Certificate(models.Model):
     Revocation is the issuer's later statement about the certificate, signed on its own when it is
     made (`revocation_signature`, by the key `revocation_key_id`, over
     `evaluation.services.certificates.revocation_data`): a revocation without a valid statement,
-    or a statement left without its revocation, marks the record as altered.
+    or a statement (or a replacement) left without its revocation, marks the record as altered.
+    The stored PDF is bound to the certificate by a third signed statement, of its SHA-256
+    (`pdf_sha256`, `pdf_signature`): a swapped or changed file is refused rather than served.
     Written only by `evaluation.services.certificates`.
     """
 
@@ -45,6 +47,11 @@ class Certificate(models.Model):
     key_id = models.CharField(_("签名密钥标识"), max_length=64)
     signature = models.TextField(_("签名"))
     pdf = models.FileField(_("证书文件"), upload_to=_pdf_path, storage=private_storage, max_length=200, blank=True)
+    # The stored PDF's SHA-256 (hex), vouched for by the issuer's signature over the file statement
+    # (`evaluation.services.certificates.file_data`): the file is served only when both match it.
+    pdf_sha256 = models.CharField(_("证书文件的SHA-256摘要"), max_length=64, blank=True)
+    pdf_key_id = models.CharField(_("证书文件声明的签名密钥标识"), max_length=64, blank=True)
+    pdf_signature = models.TextField(_("证书文件声明的签名"), blank=True)
     revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
     revocation_reason = models.TextField(_("撤销原因"), blank=True)
     revocation_key_id = models.CharField(_("撤销声明的签名密钥标识"), max_length=64, blank=True)

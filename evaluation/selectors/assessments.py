@@ -1,8 +1,10 @@
 """Reads of assignments and scores, scoped to the person asking (DESIGN.md section 9).
 
-Assessors see their own assignments only. While a campaign's scoring phase is open they see no
-case but those assigned to them; once it has closed, their agency's cases of that campaign too.
-Nobody sees an assessor's scores before the rules below allow it.
+Assessors see their own assignments only (`assignments_for_user`: their scoring sheets, which
+stay readable, and read-only, once the campaign's scoring has closed). Through the registry they
+see the cases assigned to them, and only while the campaign's scoring phase is open
+(`cases_for_assessor`, DESIGN.md section 5): never another case of their agency, and nothing
+once scoring has closed. Nobody sees an assessor's scores before the rules below allow it.
 """
 
 import datetime

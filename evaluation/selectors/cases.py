@@ -29,8 +29,8 @@ from ..models import (
 OFFICER_ROLES = (Role.DISTRICT_OFFICER, Role.CITY_OFFICER)
 # The committee sees a case once moderation has produced its total and proposed grade.
 COMMITTEE_STATES = (CaseState.MODERATED, CaseState.DECIDED, CaseState.IN_NOTICE, CaseState.FINAL)
-# The officers' queue: cases waiting for someone; ineligible, withdrawn and final ones are done.
-CLOSED_STATES = (CaseState.INELIGIBLE, CaseState.WITHDRAWN, CaseState.FINAL)
+# The officers' queue: cases waiting for someone; ineligible, withdrawn, closed and final ones are done.
+CLOSED_STATES = (CaseState.INELIGIBLE, CaseState.WITHDRAWN, CaseState.CLOSED, CaseState.FINAL)
 # The steps of its case whose reasons the organization reads: its own, the officers' answers to
 # its application, and the public notice. The agency's and the committee's steps (allocate,
 # assign, complete scoring, reopen, moderate, decide) are shown bare: their reasons are internal
@@ -42,6 +42,7 @@ APPLICANT_REASONED_STEPS = (
     CaseAction.REFUSE,
     CaseAction.PUBLISH,
     CaseAction.FINALIZE,
+    CaseAction.CLOSE,
 )
 
 

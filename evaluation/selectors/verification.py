@@ -41,13 +41,13 @@ def search_certificates(query: str) -> QuerySet[Certificate]:
 def organization_certificates(organization) -> QuerySet[Certificate]:
     """All certificates ever issued to an organization (standing, expired and revoked), newest first.
 
-    Selected by the grade they certify and also by the identifier signed into them (the
-    organization's credit code or filing number): the link to the grade is not signed, so a
-    certificate of another organization moved onto this one's grade in the database is not
-    listed as this one's."""
-    identifier = organization.uscc or organization.filing_number or ""
+    Selected by the grade they certify (its foreign key), whatever identifier is signed into
+    them: an organization whose credit code or filing number changed keeps its certificates,
+    which still print (and are signed with) the identifier of their issue. The link to the grade
+    is not signed: a certificate moved onto another organization's grade in the database shows
+    there with its own printed name and identifier, which its verification page displays."""
     return (
-        Certificate.objects.filter(grade_record__organization=organization, identifier=identifier)
+        Certificate.objects.filter(grade_record__organization=organization)
         .select_related("replaced_by")
         .order_by("-issued_on", "-year", "-sequence")
     )

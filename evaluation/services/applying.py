@@ -1,7 +1,8 @@
 """Applying for evaluation (DESIGN.md section 9, application phase): an organization's account
 starts a case in an open campaign, scores itself against the campaign's framework for its kind,
-and files evidence per indicator. Submitting and withdrawing go through `cases.act_on_case`,
-which asks `check_ready_to_submit` first."""
+and files evidence per indicator, all until the campaign's `applications_close_on` (an officer
+extends the phase by changing the campaign's dates). Submitting and withdrawing go through
+`cases.act_on_case`, which asks `check_ready_to_submit` first."""
 
 import datetime
 from decimal import Decimal
@@ -36,11 +37,30 @@ def _check_account(actor, organization_id: int) -> None:
         raise PermissionDenied(_("只有该组织的账号可以办理评估申请。"))
 
 
-def _check_draft(case: Case) -> None:
+def applications_closed(campaign: Campaign, today: datetime.date) -> bool:
+    """Has the campaign's application phase ended (after `applications_close_on`)? An officer
+    extends it by changing the campaign's dates."""
+    return today > campaign.applications_close_on
+
+
+def closed_message(campaign: Campaign, what: str) -> str:
+    """Why nothing more can be done on `campaign`'s applications: `what` says what was refused."""
+    return _("“%(campaign)s”的申请已于%(date)s截止，%(what)s。") % {
+        "campaign": campaign.name,
+        "date": campaign.applications_close_on.isoformat(),
+        "what": what,
+    }
+
+
+def _check_draft(case: Case, today: datetime.date | None) -> None:
+    """The self-assessment and evidence change only while the case is a draft and the campaign
+    still takes applications."""
     if case.state != CaseState.DRAFT:
         raise ValidationError(
             _("评估申请当前状态为“%(state)s”，不能再修改自评和佐证材料。") % {"state": case.get_state_display()}
         )
+    if applications_closed(case.campaign, today or timezone.localdate()):
+        raise ValidationError(closed_message(case.campaign, _("不能再修改自评和佐证材料")))
 
 
 @transaction.atomic
@@ -89,15 +109,18 @@ def start_case(
     return case
 
 
-def save_self_assessment(*, case: Case, actor, entries: dict[int, tuple[object, str]]) -> Case:
+def save_self_assessment(
+    *, case: Case, actor, entries: dict[int, tuple[object, str]], today: datetime.date | None = None
+) -> Case:
     """Save the organization's points and notes, `{indicator_id: (points, note)}`, for scored
-    indicators of the case's framework, while the case is a draft.
+    indicators of the case's framework, while the case is a draft and applications are open
+    (`today`, by default the real one, is no later than the campaign's `applications_close_on`).
 
     Saving may be partial: blank points clear an indicator. Valid entries are saved even when
     others are not; then a ValidationError keyed by indicator id (as a string) says why each
     refused value was not saved, so the form can show them beside what was typed.
     """
-    saved, errors = _save_valid_entries(case=case, actor=actor, entries=entries)
+    saved, errors = _save_valid_entries(case=case, actor=actor, entries=entries, today=today)
     case.self_assessment_total = saved.self_assessment_total
     if errors:
         raise ValidationError(errors)
@@ -105,10 +128,10 @@ def save_self_assessment(*, case: Case, actor, entries: dict[int, tuple[object, 
 
 
 @transaction.atomic
-def _save_valid_entries(*, case: Case, actor, entries) -> tuple[Case, dict[str, ValidationError]]:
-    case = Case.objects.select_for_update().get(pk=case.pk)
+def _save_valid_entries(*, case: Case, actor, entries, today) -> tuple[Case, dict[str, ValidationError]]:
+    case = Case.objects.select_for_update().select_related("campaign").get(pk=case.pk)
     _check_account(actor, case.organization_id)
-    _check_draft(case)
+    _check_draft(case, today)
     scored = {indicator.pk: indicator for indicator in scored_leaves(case.framework)}
     existing = {entry.indicator_id: entry for entry in case.self_assessments.all()}
     errors: dict[str, ValidationError] = {}
@@ -153,12 +176,14 @@ def _as_id(value) -> int | None:
 
 
 @transaction.atomic
-def attach_evidence(*, case: Case, indicator: Indicator, actor, upload) -> EvidenceFile:
-    """File a document as evidence for one scored indicator of a draft case, checked by content
-    and size (`registry.uploads`), up to MAX_EVIDENCE_FILES per case."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
+def attach_evidence(
+    *, case: Case, indicator: Indicator, actor, upload, today: datetime.date | None = None
+) -> EvidenceFile:
+    """File a document as evidence for one scored indicator of a draft case while applications
+    are open, checked by content and size (`registry.uploads`), up to MAX_EVIDENCE_FILES per case."""
+    case = Case.objects.select_for_update().select_related("campaign").get(pk=case.pk)
     _check_account(actor, case.organization_id)
-    _check_draft(case)
+    _check_draft(case, today)
     if not scored_leaves(case.framework).filter(pk=indicator.pk).exists():
         raise ValidationError({"indicator": _("请选择本评估指标体系的评分项。")})
     if case.evidence_files.count() >= MAX_EVIDENCE_FILES:
@@ -186,11 +211,12 @@ def _evidence_facts(evidence: EvidenceFile) -> dict:
 
 
 @transaction.atomic
-def remove_evidence(*, evidence: EvidenceFile, actor) -> None:
-    """Take back a document filed by mistake, while the case is a draft; the file goes with it."""
-    case = Case.objects.select_for_update().get(pk=evidence.case_id)
+def remove_evidence(*, evidence: EvidenceFile, actor, today: datetime.date | None = None) -> None:
+    """Take back a document filed by mistake, while the case is a draft and applications are
+    open; the file goes with it."""
+    case = Case.objects.select_for_update().select_related("campaign").get(pk=evidence.case_id)
     _check_account(actor, case.organization_id)
-    _check_draft(case)
+    _check_draft(case, today)
     stored = evidence.file
     record(
         actor=actor,
@@ -210,9 +236,12 @@ def _band_label(band: GradeBand) -> str:
     return _("%(grade)s（高于%(points)s分）") % {"grade": band.grade, "points": bound}
 
 
-def check_ready_to_submit(case: Case) -> None:
-    """Every scored indicator has the organization's points; and when the framework sets a
-    minimum self-assessed grade, the self-assessment reaches it (veto items scored 0 cap it)."""
+def check_ready_to_submit(case: Case, today: datetime.date | None = None) -> None:
+    """The campaign still takes applications on `today` (by default the real one); every scored
+    indicator has the organization's points; and when the framework sets a minimum self-assessed
+    grade, the self-assessment reaches it (veto items scored 0 cap it)."""
+    if applications_closed(case.campaign, today or timezone.localdate()):
+        raise ValidationError(closed_message(case.campaign, _("不能再提交申请")))
     scores = {entry.indicator_id: entry.points for entry in case.self_assessments.all()}
     indicators = list(scored_leaves(case.framework))
     missing = [indicator for indicator in indicators if indicator.pk not in scores]

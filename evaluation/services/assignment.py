@@ -35,7 +35,20 @@ def _same_name(a: str, b: str) -> bool:
 
 def conflicts_for_many(assessors: Iterable, case: Case) -> dict[int, list[str]]:
     """user id → every reason that assessor must stay off the case (declared, or found in
-    registry data), for all of `assessors` in a fixed number of queries, however many there are."""
+    registry data), for all of `assessors` in a fixed number of queries, however many there are.
+
+    DESIGN.md section 9 names the organization's members, officers and legal representative, and
+    those of a federation it belongs to. The registry keeps no individual members of an
+    organization, so "member of the organization" is detected through what it does keep: the
+    organization's accounts, its legal representative (a name), and federation council seats
+    (names: the people the organization delegates to a council, and the president,
+    vice-presidents and secretary-general of the federations serving it) together with the
+    federations' staff. The federation's findings come through `registry.access.connections_to`
+    (`federation.selectors.staff_connections` and `council_connections`), since evaluation does
+    not depend on federation. Neither the registry's legal representative nor a council seat can
+    be tied to a user by anything but the name (user accounts record no ID number or phone), so
+    a namesake is flagged too and the manager picks someone else.
+    """
     assessors = list(assessors)
     ids = [assessor.pk for assessor in assessors]
     organization = case.organization

@@ -5,20 +5,26 @@ party who takes it, and that the case is ready for it (each phase's own module s
 "ready" means); then it records the step in the timeline and applies the step's effects.
 The phase modules (`applying`, `eligibility`, `assignment`, `scoring`, `moderation`,
 `committee`, `notices`, `grades`) do their own writes and call `cases.act_on_case` to move on.
+
+Until the committee has decided, a case may leave the process: the organization withdraws it, or
+the campaign's officer closes it (终止评估) with a reason; either way it is left out of the notice
+and never graded, and the people working on it are told.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record
 from registry.access import held_roles
 from registry.enums import Role
 from registry.models import OrganizationAccount
+from registry.services.notifications import notify
 
 from ..enums import AgencyRole, CampaignPurpose, CaseAction, CaseState
 from ..models import AgencyMember, Assignment, Case, CaseEvent, CommitteeMember
@@ -46,8 +52,6 @@ class Transition:
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.DRAFT, A.SUBMIT): Transition(S.APPLIED, Party.APPLICANT, False),
-    (S.DRAFT, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
-    (S.APPLIED, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
     (S.APPLIED, A.CONFIRM_ELIGIBLE): Transition(S.ELIGIBLE, Party.OFFICER, False),
     (S.APPLIED, A.REFUSE): Transition(S.INELIGIBLE, Party.OFFICER, True),
     (S.ELIGIBLE, A.ALLOCATE): Transition(S.ALLOCATED, Party.OFFICER, False),
@@ -59,7 +63,29 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.MODERATED, A.DECIDE): Transition(S.DECIDED, Party.COMMITTEE, False),
     (S.DECIDED, A.PUBLISH): Transition(S.IN_NOTICE, Party.OFFICER, False),
     (S.IN_NOTICE, A.FINALIZE): Transition(S.FINAL, Party.SYSTEM, False),
+    # Leaving the process before the committee has decided. The organization may withdraw its
+    # case; the campaign's officer may close it (终止评估) with a reason, so that a case stuck on
+    # the way (its organization deregistered, its agency never assigning a team) does not hold up
+    # the campaign's notice (`notices.publish_notice` waits for every UNDECIDED_STATES case).
+    (S.DRAFT, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.APPLIED, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.ELIGIBLE, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.ALLOCATED, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.SCORING, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.MODERATION, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.MODERATED, A.WITHDRAW): Transition(S.WITHDRAWN, Party.APPLICANT, False),
+    (S.DRAFT, A.CLOSE): Transition(S.CLOSED, Party.OFFICER, True),
+    (S.APPLIED, A.CLOSE): Transition(S.CLOSED, Party.OFFICER, True),
+    (S.ELIGIBLE, A.CLOSE): Transition(S.CLOSED, Party.OFFICER, True),
+    (S.ALLOCATED, A.CLOSE): Transition(S.CLOSED, Party.OFFICER, True),
+    (S.SCORING, A.CLOSE): Transition(S.CLOSED, Party.OFFICER, True),
+    (S.MODERATION, A.CLOSE): Transition(S.CLOSED, Party.OFFICER, True),
+    (S.MODERATED, A.CLOSE): Transition(S.CLOSED, Party.OFFICER, True),
 }
+
+# Cases on their way to the committee's decision: a campaign has one notice, published once none
+# of its cases is in one of these states.
+UNDECIDED_STATES = (S.APPLIED, S.ELIGIBLE, S.ALLOCATED, S.SCORING, S.MODERATION, S.MODERATED)
 
 
 # A venture review's case is opened by the call's officer straight for the expert panel, is scored
@@ -69,7 +95,13 @@ VENTURE_ACTIONS = frozenset({A.OPEN_REVIEW, A.WITHDRAW, A.ASSIGN, A.COMPLETE_SCO
 
 
 def _belongs_to_purpose(case: Case, action: str) -> bool:
-    return (action in VENTURE_ACTIONS) if case.campaign.purpose == CampaignPurpose.VENTURE else action != A.OPEN_REVIEW
+    if case.campaign.purpose != CampaignPurpose.VENTURE:
+        return action != A.OPEN_REVIEW
+    if action == A.WITHDRAW:
+        # A project is withdrawn through its call (`federation.venture.withdraw_project`), only
+        # before the panel has it.
+        return case.state == S.DRAFT
+    return action in VENTURE_ACTIONS
 
 
 def is_campaign_officer(user, campaign) -> bool:
@@ -124,7 +156,7 @@ def _check_ready(case: Case, action: str, extra: dict[str, Any]) -> None:
     from . import applying, assignment, committee, eligibility, moderation, notices, scoring
 
     if action == A.SUBMIT:
-        applying.check_ready_to_submit(case)
+        applying.check_ready_to_submit(case, today=extra.get("today") or timezone.localdate())
     elif action == A.CONFIRM_ELIGIBLE:
         eligibility.check_all_satisfied(case)
     elif action in (A.ALLOCATE, A.OPEN_REVIEW):
@@ -145,7 +177,7 @@ def _check_ready(case: Case, action: str, extra: dict[str, Any]) -> None:
         notices.check_may_finalize(case, today=extra.get("today") or timezone.localdate())
 
 
-def _apply_effects(case: Case, action: str, extra: dict[str, Any]) -> None:
+def _apply_effects(case: Case, action: str, extra: dict[str, Any], actor, reason: str) -> None:
     from . import eligibility, grades
 
     if action == A.SUBMIT:
@@ -160,7 +192,54 @@ def _apply_effects(case: Case, action: str, extra: dict[str, Any]) -> None:
         case.submitted_at = timezone.now()
         case.save(update_fields=["agency", "submitted_at"])
     elif action == A.FINALIZE:
-        grades.award_grade(case, on=extra.get("today") or timezone.localdate())
+        grades.award_grade(case, on=grades.award_date(case))
+    elif action in (A.WITHDRAW, A.CLOSE):
+        _notify_stopped(case, action, actor, reason)
+
+
+def _notify_stopped(case: Case, action: str, actor, reason: str) -> None:
+    """Tell the people working on a case that it has left the process: once allocated, the
+    agency's managers and the case's assessors; when an officer closed it, the organization's
+    accounts too (never the actor). Stored and e-mailed in the bureau's language, whatever the
+    request's. A venture project's organization hears from its call (federation) instead."""
+    if case.campaign.purpose == CampaignPurpose.VENTURE:
+        return
+    users = set()
+    if action == A.CLOSE:
+        users |= {
+            account.user
+            for account in OrganizationAccount.objects.filter(
+                organization_id=case.organization_id, user__is_active=True
+            ).select_related("user")
+        }
+    if case.agency_id is not None:
+        users |= {
+            member.user
+            for member in AgencyMember.objects.filter(
+                agency_id=case.agency_id, role=AgencyRole.MANAGER, user__is_active=True
+            ).select_related("user")
+        }
+    users |= {
+        assignment.assessor
+        for assignment in case.assignments.select_related("assessor")
+        if assignment.assessor.is_active
+    }
+    users.discard(actor)
+    if not users:
+        return
+    facts = {"campaign": case.campaign.name, "organization": case.organization.name}
+    with translation.override(settings.LANGUAGE_CODE):
+        if action == A.CLOSE:
+            message = (
+                _("“%(campaign)s”中%(organization)s的评估申请已由登记管理机关终止评估，不再参加评估和等级评定。")
+                % facts
+            )
+            message += _("理由：%(reason)s") % {"reason": reason}
+        else:
+            message = _("“%(campaign)s”中%(organization)s的评估申请已由该组织撤回，不再参加评估和等级评定。") % facts
+            if reason:
+                message += _("说明：%(reason)s") % {"reason": reason}
+    notify(users=sorted(users, key=lambda user: user.pk), message=message)
 
 
 @transaction.atomic
@@ -195,5 +274,5 @@ def act_on_case(*, case: Case, action: str, actor, reason: str = "", extra: dict
     case.state = transition.to_state
     case.last_action_at = timezone.now()
     case.save(update_fields=["state", "last_action_at"])
-    _apply_effects(case, action, extra)
+    _apply_effects(case, action, extra, actor, reason)
     return case

@@ -6,6 +6,7 @@ grade), so a PDF rendered again later is the same document. WeasyPrint embeds on
 (subset with libharfbuzz-subset0: about 0.1 s a page instead of seconds with the whole font).
 """
 
+import logging
 import threading
 
 import segno
@@ -13,12 +14,15 @@ from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from ..models import Certificate
 from . import certificates
+
+logger = logging.getLogger(__name__)
 
 TEMPLATE = "evaluation/certificate/certificate.html"
 # The certificate is an official document in Chinese, whatever language its requester reads.
@@ -61,17 +65,35 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
 
 def store_pdf(certificate: Certificate) -> None:
     """Render the certificate and keep it in private storage as `certificate.pdf` (replacing an
-    earlier rendering, so the file keeps its name)."""
-    content = ContentFile(render_certificate_pdf(certificate))
+    earlier rendering, so the file keeps its name), with its digest's signed statement."""
+    content = render_certificate_pdf(certificate)
     if certificate.pdf:
         certificate.pdf.delete(save=False)
-    certificate.pdf.save(f"{certificate.code}.pdf", content, save=False)
-    certificate.save(update_fields=["pdf"])
+    certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(content), save=False)
+    certificates.sign_file(certificate, content)
+    certificate.save(update_fields=["pdf", *certificates.FILE_FIELDS])
 
 
-def pdf_file(certificate: Certificate):
-    """The certificate's stored PDF, rendered and stored first when there is none yet (or its
-    file has gone missing)."""
+class DamagedCertificateFile(Exception):
+    """The stored PDF is not the one the issuer stored for this certificate."""
+
+
+def pdf_file(certificate: Certificate) -> ContentFile:
+    """The certificate's PDF as stored, checked against its signed digest (`file_checks`), or
+    rendered and stored first when there is none yet (or its file has gone missing). Returns
+    the bytes that were checked, so that what is served is what was checked.
+
+    Raises DamagedCertificateFile (its message in Chinese, for the person downloading) when a
+    stored file fails the check: swapped, changed, or without the issuer's statement. It is
+    refused rather than rendered again, so that someone looks into how it came about
+    (docs/certificates.md)."""
     if not certificate.pdf or not certificate.pdf.storage.exists(certificate.pdf.name):
         store_pdf(certificate)
-    return certificate.pdf
+    with certificate.pdf.open("rb") as handle:
+        content = handle.read()
+    if not certificates.file_checks(certificate, content):
+        logger.error(
+            "The stored PDF of certificate %s (%s) fails its digest check.", certificate.number, certificate.pk
+        )
+        raise DamagedCertificateFile(_("证书文件已损坏，暂时无法下载。请联系登记管理机关。"))
+    return ContentFile(content, name=certificate.pdf.name)

@@ -88,7 +88,10 @@ def run_certificate_issue(run_id: int) -> CertificateRun:
         grade = None
         try:
             with transaction.atomic():
-                grade = OrganizationGrade.objects.select_for_update().select_related("organization").get(pk=pk)
+                # Read, not locked: `issue_certificate` locks the organization and then the grade,
+                # the order of every path (`certificates.lock_organization`). Locking the grade
+                # here first would deadlock with a downgrade, which holds the organization.
+                grade = OrganizationGrade.objects.select_related("organization").get(pk=pk)
                 if certificates.issue_certificate(grade_record=grade, actor=run.requested_by) is not None:
                     CertificateRun.objects.filter(pk=run.pk).update(issued=F("issued") + 1)
         except Exception as error:  # any failure ends the run, with its reason

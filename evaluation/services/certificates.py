@@ -2,12 +2,13 @@
 
 A certificate is issued for a final grade that reaches its campaign's `certificate_threshold`.
 The facts printed on it are copied from the grade, the organization and the campaign, numbered
-in the bureau's yearly series (市南社评字〔2026〕第003号), given a random verification code, and
-signed with the issuer's Ed25519 key over `canonical_data`. Afterwards nothing on it changes;
-the issuer may only revoke it (a downgrade, a cancellation, or the organization's end), and a
-downgrade that still reaches the threshold gets a new certificate with a new number that
+in the issuing bureau's yearly series (市南社评字〔2026〕第003号), given a random verification
+code, and signed with the issuer's Ed25519 key over `canonical_data`. Afterwards nothing on it
+changes; the issuer may only revoke it (a downgrade, a cancellation, or the organization's end),
+and a downgrade that still reaches the threshold gets a new certificate with a new number that
 replaces the old one. A revocation is a statement of its own, signed when it is made
-(`revocation_data`). docs/certificates.md describes the signed formats and the offline check.
+(`revocation_data`); so is the digest of the stored PDF (`file_data`). docs/certificates.md
+describes the signed formats and the offline check.
 
 `certificate_status` is the one place that decides what the public is told of a certificate
 (the verification page, the API and the command all ask it).
@@ -16,6 +17,7 @@ replaces the old one. A revocation is a statement of its own, signed when it is 
 import dataclasses
 import datetime
 import functools
+import hashlib
 import json
 import operator
 import secrets
@@ -31,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.services import record
-from registry.enums import OrganizationStatus
+from registry.enums import OrganizationStatus, UnitLevel
 from registry.models import AdministrativeUnit, Organization
 from registry.services.numbering import allocate_number
 
@@ -42,6 +44,7 @@ from . import cases, grading
 
 FORMAT = "shinan-evaluation-certificate/1"
 REVOCATION_FORMAT = "shinan-evaluation-certificate-revocation/1"
+FILE_FORMAT = "shinan-evaluation-certificate-file/1"
 # The certificate's fields in its signed data (besides "format"), in the order of the model.
 SIGNED_FIELDS = (
     "number",
@@ -98,6 +101,10 @@ class CertificateStatus:
     revocation_ok: bool  # the revocation (or its absence) matches its signed statement
     revoked_on: datetime.date | None
     revocation_reason: str
+    # The certificate replacing a revoked one, as its signed revocation statement names it: None
+    # unless the verdict is REVOKED (a replacement is never shown on the record's word alone).
+    replaced_by_number: str | None = None
+    replaced_by_code: str | None = None
 
     @property
     def label(self) -> str:
@@ -171,13 +178,58 @@ def _sign_revocation(certificate: Certificate) -> None:
 def revocation_checks(certificate: Certificate) -> bool:
     """Does the record's revocation agree with the issuer's signed statement? A revocation needs
     a statement that verifies over its date, reason and replacement; a certificate that is not
-    revoked must carry no statement (a revocation cleared in the database leaves one behind).
-    A revocation deleted together with its statement cannot be seen from the row alone
-    (docs/certificates.md)."""
+    revoked must carry no statement (a revocation cleared in the database leaves one behind) and
+    no replacement (only a revocation names one). A revocation deleted together with its
+    statement cannot be seen from the row alone (docs/certificates.md)."""
     if certificate.revoked_on is None:
-        return not certificate.revocation_signature and not certificate.revocation_key_id
+        return (
+            not certificate.revocation_signature
+            and not certificate.revocation_key_id
+            and certificate.replaced_by_id is None
+        )
     key = signing.public_key_for(certificate.revocation_key_id)
     return key is not None and signing.verify(revocation_data(certificate), certificate.revocation_signature, key)
+
+
+FILE_FIELDS = ["pdf_sha256", "pdf_key_id", "pdf_signature"]
+
+
+def file_facts(certificate: Certificate) -> dict:
+    """The file statement as a JSON object: which certificate (code and number), the SHA-256 of
+    its stored PDF and the id of the signing key."""
+    return {
+        "format": FILE_FORMAT,
+        "code": certificate.code,
+        "number": certificate.number,
+        "sha256": certificate.pdf_sha256,
+        "key_id": certificate.pdf_key_id,
+    }
+
+
+def file_data(certificate: Certificate) -> bytes:
+    """What the issuer signs when it stores a certificate's PDF (canonical like `canonical_data`).
+    Not part of the certificate's own signed data: a PDF is rendered after the issue, or later
+    (on first download), and again when its file is lost, while the certificate stays the same."""
+    return canonical_json(file_facts(certificate))
+
+
+def sign_file(certificate: Certificate, content: bytes) -> None:
+    """Record the digest of `content`, the certificate's new PDF, with the current key's signed
+    statement (the caller saves `FILE_FIELDS`)."""
+    certificate.pdf_sha256 = hashlib.sha256(content).hexdigest()
+    certificate.pdf_key_id = signing.key_id()
+    certificate.pdf_signature = signing.sign(file_data(certificate))
+
+
+def file_checks(certificate: Certificate, content: bytes) -> bool:
+    """Is `content` the PDF the issuer stored for this certificate? Its digest must be the one
+    recorded, and the recorded digest must carry the issuer's signed statement naming this
+    certificate: a file swapped for another certificate's (with or without that one's digest
+    and statement), or changed, fails."""
+    if not certificate.pdf_sha256 or hashlib.sha256(content).hexdigest() != certificate.pdf_sha256:
+        return False
+    key = signing.public_key_for(certificate.pdf_key_id)
+    return key is not None and signing.verify(file_data(certificate), certificate.pdf_signature, key)
 
 
 def export_document(certificate: Certificate) -> dict:
@@ -205,7 +257,8 @@ def dates_state(valid_from: datetime.date, valid_until: datetime.date, today: da
 def certificate_status(certificate: Certificate, today: datetime.date | None = None) -> CertificateStatus:
     """The public verdict on a certificate today: invalid when its facts do not match their
     signature or its revocation does not match its signed statement; else revoked (whatever the
-    dates), expired after `valid_until`, not yet valid before `valid_from`, or valid.
+    dates), expired after `valid_until`, not yet valid before `valid_from`, or valid. Only a
+    revoked one names its replacement, which its signed statement then vouches for.
     Load `replaced_by` with the certificate (select_related) when checking many."""
     today = today or timezone.localdate()
     if certificate.revoked_on is not None:
@@ -214,13 +267,17 @@ def certificate_status(certificate: Certificate, today: datetime.date | None = N
         recorded = dates_state(certificate.valid_from, certificate.valid_until, today)
     signature_ok = signature_checks(certificate)
     revocation_ok = revocation_checks(certificate)
+    state = recorded if signature_ok and revocation_ok else CertificateState.INVALID
+    replacement = certificate.replaced_by if state == CertificateState.REVOKED else None
     return CertificateStatus(
-        state=recorded if signature_ok and revocation_ok else CertificateState.INVALID,
+        state=state,
         recorded_state=recorded,
         signature_ok=signature_ok,
         revocation_ok=revocation_ok,
         revoked_on=certificate.revoked_on,
         revocation_reason=certificate.revocation_reason,
+        replaced_by_number=replacement.number if replacement else None,
+        replaced_by_code=replacement.code if replacement else None,
     )
 
 
@@ -241,20 +298,50 @@ def bureau_name(authority: AdministrativeUnit) -> str:
     return "".join(unit.name for unit in [*authority.get_ancestors(), authority]) + "民政局"
 
 
+PREFIX_WORDS = "社评字"
+# What ends the name of a unit that may issue: 市南区 → 市南, 胶州市 → 胶州.
+_UNIT_SUFFIXES = ("区", "县", "市", "旗")
+
+
+def _area_word(unit: AdministrativeUnit) -> str:
+    name = unit.name
+    return name[:-1] if len(name) > 2 and name.endswith(_UNIT_SUFFIXES) else name
+
+
+def default_number_prefix(authority: AdministrativeUnit) -> str:
+    """The words a bureau without its own in `CERTIFICATE_NUMBER_PREFIXES` puts before the year,
+    derived from its name: a city by its initial (青岛市 → 青社评字), a district or county by its
+    name (市南区 → 市南社评字, 胶州市 → 胶州社评字). When another unit of the same level would give
+    the same words, the city takes its whole name (青岛社评字) and the district adds its city's
+    (青岛市南社评字), so that no two bureaus print the same number."""
+    word = _area_word(authority)
+    others = AdministrativeUnit.objects.filter(level=authority.level).exclude(pk=authority.pk)
+    if authority.level == UnitLevel.CITY:
+        return (word if others.filter(name__startswith=word[0]).exists() else word[0]) + PREFIX_WORDS
+    if others.filter(name__in=[word, *(word + suffix for suffix in _UNIT_SUFFIXES)]).exists():
+        parent = authority.get_parent()
+        word = (_area_word(parent) if parent is not None else "") + word
+    return word + PREFIX_WORDS
+
+
 def number_prefix(authority: AdministrativeUnit) -> str:
     """The words before the year in a bureau's certificate numbers: its own from
-    `CERTIFICATE_NUMBER_PREFIXES` (by division code), else `CERTIFICATE_NUMBER_PREFIX`."""
-    return settings.CERTIFICATE_NUMBER_PREFIXES.get(authority.code, settings.CERTIFICATE_NUMBER_PREFIX)
+    `CERTIFICATE_NUMBER_PREFIXES` (by division code), else `default_number_prefix`. Changing
+    them changes the words only: the bureau's numbers run on (`_series`)."""
+    return settings.CERTIFICATE_NUMBER_PREFIXES.get(authority.code) or default_number_prefix(authority)
 
 
 def format_number(prefix: str, year: int, sequence: int) -> str:
     return f"{prefix}〔{year}〕第{sequence:03d}号"
 
 
-def _series(prefix: str) -> str:
-    """Numbers run per prefix and year, so that a number is never given twice: a bureau with
-    its own prefix has its own series, bureaus sharing one share the series."""
-    return f"evaluation-certificate:{prefix}"
+def _series(authority: AdministrativeUnit) -> str:
+    """Numbers run per issuing bureau and year, whatever its prefix: the sequence is what
+    `certificate_sequence_unique` (bureau, year, sequence) keeps unique, so a prefix changed
+    mid-year goes on from the bureau's last number instead of starting again at 1.
+    (Before, series ran per prefix, as `evaluation-certificate:<prefix>`: migration 0007 carried
+    their counts over.)"""
+    return f"evaluation-certificate-bureau:{authority.code}"
 
 
 def _new_code() -> str:
@@ -361,10 +448,20 @@ def issue_certificate(
         return None
     authority = campaign.authority
     prefix = number_prefix(authority)
-    sequence = allocate_number(series=_series(prefix), year=on.year)
+    sequence = allocate_number(series=_series(authority), year=on.year)
+    number = format_number(prefix, on.year, sequence)
+    if Certificate.objects.filter(number=number).exists():
+        # Two bureaus configured with the same words (their sequences are their own).
+        raise ValidationError(
+            _(
+                "证书编号%(number)s已被其他发证机关使用："
+                "请在 CERTIFICATE_NUMBER_PREFIXES 中为各发证机关设置不同的编号前缀。"
+            )
+            % {"number": number}
+        )
     certificate = Certificate(
         grade_record=grade,
-        number=format_number(prefix, on.year, sequence),
+        number=number,
         year=on.year,
         sequence=sequence,
         code=_new_code(),
@@ -419,7 +516,8 @@ def revoke_certificates(
     # The organization first, as when issuing: a certificate being issued is then either
     # committed and seen here, or waits and finds the organization ended (`lock_organization`).
     locked = lock_organization(organization.pk if organization is not None else grade_record.organization_id)
-    standing = Certificate.objects.select_for_update().filter(revoked_on__isnull=True)
+    # Only the certificates' rows: their grade's rows are joined for the filter, not locked.
+    standing = Certificate.objects.select_for_update(of=("self",)).filter(revoked_on__isnull=True)
     if grade_record is not None:
         standing = standing.filter(grade_record=grade_record)
     else:

@@ -55,7 +55,7 @@ def _annual_report(campaign: Campaign, organization: Organization, applied_on: d
     year = applied_on.year - 1
     if not must_report(organization, year):
         return True, _("按规定该组织无须报送%(year)d年度的年度报告。") % {"year": year}
-    report = AnnualReport.objects.filter(organization=organization, year=year).first()
+    report = AnnualReport.objects.filed().filter(organization=organization, year=year).first()
     if report is None:
         return False, _("尚未报送%(year)d年度的年度报告（截止日期为%(due)s）。") % {
             "year": year,

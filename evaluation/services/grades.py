@@ -20,11 +20,25 @@ from registry.enums import AnnualReportResult
 from registry.models import AdministrativePenalty, AnnualReport, CreditListing
 
 from ..enums import Grade, GradeChangeKind, GradeStatus, ReviewCause, grade_rank
-from ..models import Case, GradeChange, GradeReviewFlag, OrganizationGrade
+from ..models import Case, GradeChange, GradeReviewFlag, Notice, OrganizationGrade
 from ..selectors.grades import grades_in_force
 from . import cases, certificates, grading
 
 RETURN_DAYS = 15
+
+
+def award_date(case: Case) -> datetime.date:
+    """The day a case that becomes final is awarded its grade: the last day of its campaign's
+    notice.
+
+    Grades become final when the notice ends with no open appeal (DESIGN.md section 9): an appeal
+    still open then delays the finalization, not the award. So every grade of a campaign is
+    awarded on one day, the day its notice ends, whenever the daily job runs or the committee
+    decides an appeal; otherwise, under the calendar-year rule (valid from 1 January after the
+    award), a finalization or an appeal decided after 1 January would shift the validity by a
+    whole year, and under the five-year rule each late case would run to a different day.
+    """
+    return Notice.objects.values_list("ends_on", flat=True).get(campaign_id=case.campaign_id)
 
 
 def award_grade(case: Case, on: datetime.date) -> OrganizationGrade | None:
@@ -231,7 +245,11 @@ def _locked(grade: OrganizationGrade) -> OrganizationGrade:
     # The organization before the grade, in the order issuing a certificate takes them (the
     # change revokes and may reissue it): see `certificates.lock_organization`.
     certificates.lock_organization(grade.organization_id)
-    return OrganizationGrade.objects.select_for_update().select_related("case__campaign__authority").get(pk=grade.pk)
+    return (
+        OrganizationGrade.objects.select_for_update(of=("self",))  # the grade only, not its campaign's rows
+        .select_related("case__campaign__authority")
+        .get(pk=grade.pk)
+    )
 
 
 @transaction.atomic

@@ -4,7 +4,8 @@ A campaign's decided grades are published together in one notice (公示) from `
 campaign's `notice_days`. During the notice the organization may lodge a written appeal from its
 area and anyone may file a complaint; the committee decides each through
 `committee.record_decision`. A case becomes final once the notice has ended and none of its
-appeals or complaints is still open; finalizing awards the grade (`grades.award_grade`).
+appeals or complaints is still open; finalizing awards the grade (`grades.award_grade`) as of
+the notice's last day (`grades.award_date`), whenever the finalization runs.
 """
 
 import datetime
@@ -25,15 +26,9 @@ from . import cases, committee
 MAX_ATTACHMENTS = 5
 MAX_TEXT_LENGTH = 5000
 # Cases still on their way to the committee: a campaign has one notice, so publishing it before
-# they are decided would leave them without one for good.
-UNDECIDED_STATES = (
-    CaseState.APPLIED,
-    CaseState.ELIGIBLE,
-    CaseState.ALLOCATED,
-    CaseState.SCORING,
-    CaseState.MODERATION,
-    CaseState.MODERATED,
-)
+# they are decided would leave them without one for good. One that will not get there is
+# withdrawn by its organization or closed by the officer (`cases.TRANSITIONS`), and stays out.
+UNDECIDED_STATES = cases.UNDECIDED_STATES
 
 
 def notice_ends_on(campaign: Campaign, starts_on: datetime.date) -> datetime.date:
@@ -72,7 +67,11 @@ def publish_notice(*, campaign: Campaign, actor, starts_on: datetime.date) -> No
     undecided = campaign.cases.filter(state__in=UNDECIDED_STATES).count()
     if undecided:
         raise ValidationError(
-            _("尚有%(count)d件评估申请未经评估委员会审定。公示须在全部审定后发布。") % {"count": undecided}
+            _(
+                "尚有%(count)d件评估申请未经评估委员会审定。公示须在全部审定后发布；"
+                "不再继续评估的申请，可由组织撤回，或在评估申请页面终止评估。"
+            )
+            % {"count": undecided}
         )
     decided = list(campaign.cases.filter(state=CaseState.DECIDED))
     if not decided:

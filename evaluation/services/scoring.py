@@ -1,6 +1,9 @@
 """Scoring (DESIGN.md section 9): each assessor scores each scored indicator of the case's
-framework, on their own; submitting locks the scores until the lead reopens them."""
+framework, on their own; submitting locks the scores until the lead reopens them. Scores are
+saved, submitted and reopened only until the campaign's `scoring_closes_on` (an officer extends
+the phase by changing the campaign's dates); completing scoring and moderation go on after it."""
 
+import datetime
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,15 +24,39 @@ from .grading import format_points, parse_points
 _url = URLValidator(schemes=["http", "https"])
 
 
-def _locked_assignment(assignment: Assignment, actor) -> Assignment:
-    """The assignment re-read under a row lock, once the actor may still change its scores."""
-    assignment = Assignment.objects.select_for_update().select_related("case__framework").get(pk=assignment.pk)
+def scoring_closed(campaign, today: datetime.date) -> bool:
+    """Has the campaign's scoring phase ended (after `scoring_closes_on`)? An officer extends it
+    by changing the campaign's dates."""
+    return today > campaign.scoring_closes_on
+
+
+def scoring_closed_message(campaign, what: str = "") -> str:
+    """Why scores cannot change any more; `what` says what was refused."""
+    return _("“%(campaign)s”的评分已于%(date)s截止，%(what)s。") % {
+        "campaign": campaign.name,
+        "date": campaign.scoring_closes_on.isoformat(),
+        "what": what or _("不能再保存或提交评分"),
+    }
+
+
+def _check_scoring_open(campaign, today: datetime.date | None, what: str = "") -> None:
+    if scoring_closed(campaign, today or timezone.localdate()):
+        raise ValidationError(scoring_closed_message(campaign, what))
+
+
+def _locked_assignment(assignment: Assignment, actor, today: datetime.date | None) -> Assignment:
+    """The assignment re-read under a row lock, once the actor may still change its scores:
+    their own, unsubmitted, on a case in scoring, while the campaign's scoring is open."""
+    assignment = (
+        Assignment.objects.select_for_update().select_related("case__framework", "case__campaign").get(pk=assignment.pk)
+    )
     if actor is None or assignment.assessor_id != actor.pk:
         raise PermissionDenied(_("只有被指派的评估专家本人可以评分。"))
     if assignment.case.state != CaseState.SCORING:
         raise ValidationError(
             _("评估申请当前状态为“%(state)s”，不能评分。") % {"state": assignment.case.get_state_display()}
         )
+    _check_scoring_open(assignment.case.campaign, today)
     if assignment.submitted_at is not None:
         raise ValidationError(_("评分已提交并锁定；如需修改，请组长退回。"))
     return assignment
@@ -49,15 +76,18 @@ def _evidence_links(text: str) -> str:
 
 
 @transaction.atomic
-def save_scores(*, assignment: Assignment, actor, entries: Mapping, visit_date=None) -> Assignment:
-    """Save the assessor's work so far. `entries` maps an indicator's pk to a mapping with
-    `points` (as typed; blank leaves the indicator unscored), `comment` and `evidence_links`.
-    `visit_date`, when given, records the on-site visit.
+def save_scores(
+    *, assignment: Assignment, actor, entries: Mapping, visit_date=None, today: datetime.date | None = None
+) -> Assignment:
+    """Save the assessor's work so far, while scoring is open on `today` (by default the real
+    one). `entries` maps an indicator's pk to a mapping with `points` (as typed; blank leaves
+    the indicator unscored), `comment` and `evidence_links`. `visit_date`, when given, records
+    the on-site visit.
 
     Partial work is saved, but nothing at all when any entry is invalid: every error is raised
     at once, keyed by the indicator's code, so the form can show them beside what was typed.
     """
-    assignment = _locked_assignment(assignment, actor)
+    assignment = _locked_assignment(assignment, actor, today)
     leaves = {str(indicator.pk): indicator for indicator in scored_leaves(assignment.case.framework)}
     existing = {score.indicator_id: score for score in assignment.scores.all()}
     errors: dict[str, list[str]] = {}
@@ -95,10 +125,12 @@ def save_scores(*, assignment: Assignment, actor, entries: Mapping, visit_date=N
 
 
 @transaction.atomic
-def submit_scores(*, assignment: Assignment, actor) -> Assignment:
-    """Submit and lock the scores: every scored indicator has points, every score below full
-    marks says why, and the on-site visit date is recorded (and past)."""
-    assignment = _locked_assignment(assignment, actor)
+def submit_scores(*, assignment: Assignment, actor, today: datetime.date | None = None) -> Assignment:
+    """Submit and lock the scores, while scoring is open on `today` (by default the real one):
+    every scored indicator has points, every score below full marks says why, and the on-site
+    visit date is recorded (and past)."""
+    today = today or timezone.localdate()
+    assignment = _locked_assignment(assignment, actor, today)
     scores = {score.indicator_id: score for score in assignment.scores.all()}
     errors: dict[str, list[str]] = {}
     for indicator in scored_leaves(assignment.case.framework):
@@ -109,7 +141,7 @@ def submit_scores(*, assignment: Assignment, actor) -> Assignment:
             errors.setdefault(indicator.code, []).append(_("未得满分，请填写扣分说明。"))
     if assignment.visit_date is None:
         errors["visit_date"] = [_("请填写实地评估日期。")]
-    elif assignment.visit_date > timezone.localdate():
+    elif assignment.visit_date > today:
         errors["visit_date"] = [_("实地评估日期不能晚于今天。")]
     if errors:
         raise ValidationError(errors)
@@ -126,9 +158,10 @@ def submit_scores(*, assignment: Assignment, actor) -> Assignment:
 
 
 @transaction.atomic
-def reopen_scores(*, assignment: Assignment, actor, reason: str) -> Assignment:
-    """The lead unlocks an assessor's submitted scores, with a logged reason; a case already in
-    moderation goes back to scoring.
+def reopen_scores(*, assignment: Assignment, actor, reason: str, today: datetime.date | None = None) -> Assignment:
+    """The lead unlocks an assessor's submitted scores, with a logged reason, while scoring is
+    open on `today` (by default the real one): reopened scores could not be changed afterwards.
+    A case already in moderation goes back to scoring.
 
     Every reconciliation of the case is withdrawn: the reopened assessor may change the points of
     any indicator, and with them its spread and aggregate, so an agreed figure would otherwise
@@ -136,7 +169,7 @@ def reopen_scores(*, assignment: Assignment, actor, reason: str) -> Assignment:
     again where the new scores still differ, and the lead reconciles them afresh. The withdrawn
     points are listed in the reopening's reason, the record of why they are gone.
     """
-    assignment = Assignment.objects.select_for_update().select_related("case").get(pk=assignment.pk)
+    assignment = Assignment.objects.select_for_update().select_related("case__campaign").get(pk=assignment.pk)
     case = assignment.case
     if not cases.is_party(actor, case, cases.Party.LEAD):
         raise PermissionDenied(_("只有评估组长可以退回评分。"))
@@ -145,6 +178,7 @@ def reopen_scores(*, assignment: Assignment, actor, reason: str) -> Assignment:
         raise ValidationError({"reason": _("请填写退回理由。")})
     if case.state not in (CaseState.SCORING, CaseState.MODERATION):
         raise ValidationError(_("评估申请当前状态为“%(state)s”，不能退回评分。") % {"state": case.get_state_display()})
+    _check_scoring_open(case.campaign, today, _("不能退回评分"))
     if assignment.submitted_at is None:
         raise ValidationError(_("%(name)s 的评分尚未提交，无需退回。") % {"name": person_name(assignment.assessor)})
     withdrawn = list(case.reconciliations.select_related("indicator").order_by("indicator__position"))

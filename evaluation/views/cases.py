@@ -1,6 +1,7 @@
 """Back office for evaluation cases: the queue (scoped by `cases_for_user`) with how long each
 case has waited, and a case's page with its self-assessment, evidence, eligibility checks and
-the officer's steps (confirm eligible, refuse, allocate to an agency), all through the services.
+the officer's steps (confirm eligible, refuse, allocate to an agency, and closing an undecided
+case with a reason), all through the services.
 
 The case page takes its own forms by POST: a refusal (a missing reason, a failing check, an
 agency that may not take the case) comes back on the same page with what was typed kept."""
@@ -32,8 +33,9 @@ from ..selectors.cases import (
 from ..services import cases, eligibility
 from .params import as_id
 
-# The steps taken on this page; the later phases have their own pages.
-OFFICER_ACTIONS = (CaseAction.CONFIRM_ELIGIBLE, CaseAction.REFUSE, CaseAction.ALLOCATE)
+# The steps taken on this page; the later phases have their own pages. Closing a case (终止评估)
+# is offered in its own form, with its required reason, whatever phase the case is in.
+OFFICER_ACTIONS = (CaseAction.CONFIRM_ELIGIBLE, CaseAction.REFUSE, CaseAction.ALLOCATE, CaseAction.CLOSE)
 
 
 class CasePermissionPolicy(BasePermissionPolicy):
@@ -125,7 +127,8 @@ class CaseInspectView(ScopedInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         case, user = self.object, self.request.user
-        actions = [action for action in cases.allowed_actions(user, case) if action in OFFICER_ACTIONS]
+        allowed = cases.allowed_actions(user, case)
+        actions = [action for action in allowed if action in OFFICER_ACTIONS and action != CaseAction.CLOSE]
         reviewing = case.state == CaseState.APPLIED and cases.is_campaign_officer(user, case.campaign)
         context.update(
             sheet=self_assessment_sheet(case, evidence_files_for_user(user)),
@@ -133,6 +136,7 @@ class CaseInspectView(ScopedInspectView):
             may_review=reviewing,
             events=case.events.select_related("actor"),
             actions=[(action, CaseAction(action).label) for action in actions],
+            may_close=CaseAction.CLOSE in allowed,
             agencies=Agency.objects.all() if CaseAction.ALLOCATE in actions else [],
             typed=self.typed,
             override_error=self.override_error,

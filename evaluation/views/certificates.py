@@ -34,7 +34,7 @@ from ..selectors.certificate_access import (
 )
 from ..selectors.committee import campaigns_for_officer
 from ..services import certificates
-from ..services.certificate_pdf import pdf_file
+from ..services.certificate_pdf import DamagedCertificateFile, pdf_file
 from ..services.certificate_runs import ACTIVE, requeue_certificate_run, start_certificate_run
 from .grades import OfficerReadPolicy
 from .moderation import ShownToViewSet, refusal
@@ -250,8 +250,12 @@ def zip_chunks(certificates_qs):
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for certificate in certificates_qs.iterator(chunk_size=100):
-            with archive.open(f"{certificate.number}.pdf", mode="w") as entry:
+            name = f"{certificate.number}.pdf"
+            try:
                 data = _pdf_bytes(certificate)
+            except DamagedCertificateFile as error:  # not served: a note in its place, the rest go on
+                name, data = f"{certificate.number}.txt", str(error).encode()
+            with archive.open(name, mode="w") as entry:
                 for start in range(0, len(data), ZIP_CHUNK):
                     entry.write(data[start : start + ZIP_CHUNK])
             yield sink.take()

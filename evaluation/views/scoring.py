@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -30,7 +31,7 @@ from ..selectors.assessments import (
 from ..selectors.cases import evidence_files_for_user, self_assessment_sheet
 from ..selectors.people import person_name
 from ..services.assignment import declare_conflict
-from ..services.scoring import complete_scoring, reopen_scores, save_scores, submit_scores
+from ..services.scoring import complete_scoring, reopen_scores, save_scores, scoring_closed, submit_scores
 from .assignment import RoleViewSet
 
 
@@ -126,19 +127,21 @@ class ScoringSheetView(View):
     def render(self, *, entries, errors=None, visit_form=None):
         errors = errors or {}
         assignment, case = self.assignment, self.case
+        closed = scoring_closed(case.campaign, timezone.localdate())
         context = {
             "assignment": assignment,
             "case": case,
             "rows": self.sections(entries, errors),
             "general_errors": errors.get("__all__", []),
             "visit_form": visit_form or VisitForm(initial={"visit_date": assignment.visit_date}),
-            "editable": assignment.submitted_at is None and case.state == CaseState.SCORING,
+            "editable": assignment.submitted_at is None and case.state == CaseState.SCORING and not closed,
+            "scoring_closed": closed,
             "leaf_count": len(self.leaves),
         }
         if assignment.is_lead:
             context["team"] = [(person_name(member.assessor), member) for member in team_progress(case)]
             context["may_complete"] = case.state == CaseState.SCORING
-            context["may_reopen"] = case.state in (CaseState.SCORING, CaseState.MODERATION)
+            context["may_reopen"] = case.state in (CaseState.SCORING, CaseState.MODERATION) and not closed
         return TemplateResponse(self.request, self.template_name, context)
 
     def get(self, request, pk):

@@ -291,6 +291,10 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "
 # the abnormal list; DESIGN.md asks for a grace period without fixing its length.
 REGISTRY_ANNUAL_REPORT_GRACE_DAYS = env.int("REGISTRY_ANNUAL_REPORT_GRACE_DAYS", default=30)
 
+# Days an applicant has to correct and resubmit an application returned for correction (补正);
+# the deadline is set on the return and shown and reminded like any other (DESIGN.md section 7).
+APPLICATION_CORRECTION_DAYS = env.int("APPLICATION_CORRECTION_DAYS", default=30)
+
 # Personal data (legal representatives' ID numbers and phones) is encrypted at rest with Fernet keys
 # (registry/encryption.py): PERSONAL_DATA_KEYS (comma-separated, newest first), or else the file
 # PERSONAL_DATA_KEY_FILE (one key per line, newest first; outside git). The embedded default
@@ -310,9 +314,9 @@ CERTIFICATE_SIGNING_KEY_GENERATE = True
 # Public keys that signed earlier certificates before a key rotation: PEM files or directories of
 # them (comma-separated in the environment); a certificate is checked against the key its key_id names.
 CERTIFICATE_RETIRED_PUBLIC_KEYS = env.list("CERTIFICATE_RETIRED_PUBLIC_KEYS", default=[])
-# The words before the year in certificate numbers (市南社评字〔2026〕第003号), and other bureaus' own
-# words by their division code ("370200=青社评字"); numbers run per prefix and year.
-CERTIFICATE_NUMBER_PREFIX = env.str("CERTIFICATE_NUMBER_PREFIX", default="市南社评字")
+# The words before the year in certificate numbers (市南社评字〔2026〕第003号) by the issuing bureau's
+# division code ("370202=市南社评字,370200=青社评字"); a bureau not named here uses words derived from
+# its name (市南区 → 市南社评字, 青岛市 → 青社评字). Numbers run per bureau and year, whatever the words.
 CERTIFICATE_NUMBER_PREFIXES = env.dict("CERTIFICATE_NUMBER_PREFIXES", default={})
 # The public site's address, printed (as a QR code) on certificates for their verification page.
 PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")

@@ -4,6 +4,7 @@ applications, notifications) and claiming an organization. The applications them
 `portal.views.applications`."""
 
 import hashlib
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -13,20 +14,25 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from registry.models import Notification
+from registry.models import Notification, Organization, OrganizationClaim
+from registry.personal_data import PERSONAL_FIELDS, personal_data_for
+from registry.selectors.organizations import public_organizations
+from registry.selectors.public import display_fields, public_record
 from registry.services.applications import CLOSED_STATUSES
 from registry.services.notifications import mark_read
 from registry.services.roles import claim_organization
 from registry.views.scoped import add_service_errors
 
-from ..forms_account import ClaimForm, LoginForm, ResendVerificationForm, SignupForm
+from ..forms_account import ClaimForm, LoginForm, ResendVerificationForm, SignupForm, username_for_email
+from ..models import DirectoryPage
 from .applications import LOGIN_URL, account_organization, own_applications
 
 MAIL_INTERVAL_SECONDS = 60
@@ -65,14 +71,30 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
+        user = _create_inactive_account(form, email)
+        if user is not None:
+            _send_verification(request, user)
+            return render(request, "portal/account/signup_done.html", {"email": email})
+    return render(request, "portal/account/signup.html", {"form": form})
+
+
+def _create_inactive_account(form, email: str):
+    """The new, not yet verified account of `email`, or None with the reason on the form: the
+    address taken meanwhile (a second sign-up racing this one) or refused by the user model."""
+    User = get_user_model()
+    user = User(username=username_for_email(email), email=email, is_active=False)
+    user.set_password(form.cleaned_data["password1"])
+    try:
         with transaction.atomic():
-            user = get_user_model()(username=email, email=email, is_active=False)
-            user.set_password(form.cleaned_data["password1"])
             user.full_clean()
             user.save()
-        _send_verification(request, user)
-        return render(request, "portal/account/signup_done.html", {"email": email})
-    return render(request, "portal/account/signup.html", {"form": form})
+    except (ValidationError, IntegrityError):
+        if User.objects.filter(email__iexact=email).exists():
+            form.add_error("email", _("该电子邮箱已注册。"))
+        else:
+            form.add_error("email", _("无法使用该电子邮箱注册，请换一个电子邮箱。"))
+        return None
+    return user
 
 
 def _send_verification(request, user) -> None:
@@ -132,7 +154,11 @@ def resend_verification(request):
             # Never verified means never logged in: an account an officer switched off stays off.
             user = (
                 get_user_model()
-                .objects.filter(username__iexact=email.strip(), is_active=False, last_login__isnull=True)
+                .objects.filter(
+                    Q(email__iexact=email.strip()) | Q(username__iexact=email.strip()),
+                    is_active=False,
+                    last_login__isnull=True,
+                )
                 .first()
             )
             if user is not None:
@@ -172,6 +198,32 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # --- The account page -----------------------------------------------------------------------------
 
 
+def _field_label(name: str) -> str:
+    return Organization._meta.get_field(name).verbose_name
+
+
+def _own_record(request, organization) -> list[tuple[str, object]]:
+    """(label, value) of every registered fact the organization's own account reads: its public
+    record, the supervising unit's approval number, and its personal data in clear
+    (`registry.personal_data` decides; for the organization's accounts that is in clear)."""
+    fields = display_fields(public_record(organization))
+    if organization.supervising_approval_number:
+        fields.append((_field_label("supervising_approval_number"), organization.supervising_approval_number))
+    personal = personal_data_for(request, organization)
+    fields.extend((_field_label(field), personal[field] or "—") for field in PERSONAL_FIELDS)
+    return fields
+
+
+def _public_page_url(organization) -> str | None:
+    """The organization's page in the public directory, when it has one (not while pending)."""
+    if not public_organizations().filter(pk=organization.pk).exists():
+        return None
+    directory = DirectoryPage.objects.live().first()
+    if directory is None or not directory.url:
+        return None
+    return f"{directory.url}{quote(organization.identifier, safe='')}/"
+
+
 @login_required(login_url=LOGIN_URL)
 def home(request):
     organization = account_organization(request.user)
@@ -184,6 +236,11 @@ def home(request):
         "portal/account/home.html",
         {
             "organization": organization,
+            "record": _own_record(request, organization) if organization else [],
+            "public_url": _public_page_url(organization) if organization else None,
+            "pending_claim": OrganizationClaim.objects.filter(user=request.user, state=OrganizationClaim.State.PENDING)
+            .select_related("organization")
+            .first(),
             "organization_open": organization is not None and organization.status not in CLOSED_STATUSES,
             "applications": own_applications(request.user).order_by("-last_action_at", "-pk"),
             "notifications": notifications,

@@ -4,14 +4,14 @@ the applicant's actions. Every write goes through `registry.services.application
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from registry.enums import ApplicationAction, ApplicationKind, ApplicationState
-from registry.models import Application, OrganizationAccount
+from registry.models import Application, Material, OrganizationAccount
 from registry.selectors.applications import own_applications_for_user
 from registry.services.applications import (
     MATERIALS,
@@ -21,6 +21,7 @@ from registry.services.applications import (
     ensure_may_file,
     material_checklist,
     proposed_facts,
+    remove_material,
     save_draft,
     start_application,
 )
@@ -225,6 +226,8 @@ def application_detail(request, pk: int):
             "checklist": checklist,
             "missing": [status.label for status in checklist if status.required and not status.files],
             "material_form": MaterialForm(kinds=MATERIALS[application.kind].kinds) if editable else None,
+            # A wrong upload may be taken off while the application is the applicant's to edit.
+            "materials_removable": editable,
         },
     )
 
@@ -254,6 +257,26 @@ def material_upload(request, pk: int):
         else:
             messages.success(request, _("已上传：%(name)s。") % {"name": material.original_name})
     return redirect("account_application", pk)
+
+
+@login_required(login_url=LOGIN_URL)
+def material_remove(request, pk: int):
+    """Take a document off a draft or returned application; refused otherwise with a message."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    material = get_object_or_404(
+        Material.objects.filter(application__in=own_applications(request.user)).select_related("application"), pk=pk
+    )
+    try:
+        remove_material(material=material, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("已删除：%(name)s。") % {"name": material.original_name})
+    return redirect("account_application", material.application_id)
 
 
 @login_required(login_url=LOGIN_URL)

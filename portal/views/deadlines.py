@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from registry.models import Notification
-from registry.selectors.deadlines import deadlines_for_organization
+from registry.selectors.deadlines import deadlines_for_user
 from registry.services.notifications import mark_read
 
 from .account import LOGIN_URL
@@ -26,7 +26,8 @@ def deadlines(request):
         "portal/account/deadlines.html",
         {
             "organization": organization,
-            "deadlines": deadlines_for_organization(organization, timezone.localdate()) if organization else [],
+            # The applicant's own returned registrations and filings too, before any organization exists.
+            "deadlines": deadlines_for_user(request.user, organization, timezone.localdate()),
         },
     )
 

@@ -1,6 +1,8 @@
 """An organization's evaluation in its own area of the site (DESIGN.md section 9): the campaigns
 open to it and its cases, starting a case, the self-assessment against the framework, evidence
-per indicator, submitting and withdrawing, and the case's eligibility results and timeline.
+per indicator (until the campaign's applications close), submitting, withdrawing (until the
+committee has decided, with an optional explanation), and the case's eligibility results and
+timeline.
 Every write goes through `evaluation.services`; every case is looked up among `own_cases`, so
 another organization's case answers 404."""
 
@@ -26,7 +28,9 @@ from evaluation.selectors.cases import (
 from evaluation.services import cases
 from evaluation.services.applying import (
     MAX_EVIDENCE_FILES,
+    applications_closed,
     attach_evidence,
+    closed_message,
     remove_evidence,
     save_self_assessment,
     start_case,
@@ -51,6 +55,12 @@ def _own_case(request, pk: int) -> Case:
 
 def _sheet(request, case: Case):
     return self_assessment_sheet(case, evidence_files_for_user(request.user))
+
+
+def _editable(case: Case) -> bool:
+    """The self-assessment and evidence change while the case is a draft and the campaign still
+    takes applications (the services refuse otherwise; this spares the form)."""
+    return case.state == CaseState.DRAFT and not applications_closed(case.campaign, timezone.localdate())
 
 
 @login_required(login_url=LOGIN_URL)
@@ -90,12 +100,15 @@ def evaluation_start(request, campaign_pk: int):
 def evaluation_case(request, pk: int):
     case = _own_case(request, pk)
     actions = [action for action in cases.allowed_actions(request.user, case) if action in APPLICANT_ACTIONS]
+    editable = _editable(case)
+    closed = case.state == CaseState.DRAFT and not editable
     return render(
         request,
         "portal/account/evaluation/case.html",
         {
             "case": case,
-            "editable": case.state == CaseState.DRAFT,
+            "editable": editable,
+            "closed_note": closed_message(case.campaign, _("不能再填写或提交申请")) if closed else "",
             "actions": [(action, CaseAction(action).label) for action in actions],
             "sheet": _sheet(request, case),
             "checks": eligibility_results(case) if case.state != CaseState.DRAFT else [],
@@ -112,6 +125,9 @@ def evaluation_self_assessment(request, pk: int):
     case = _own_case(request, pk)
     if case.state != CaseState.DRAFT:
         messages.error(request, _("评估申请已提交，不能再修改自评。"))
+        return redirect("account_evaluation_case", pk=case.pk)
+    if not _editable(case):
+        messages.error(request, closed_message(case.campaign, _("不能再修改自评")))
         return redirect("account_evaluation_case", pk=case.pk)
     if request.method != "POST":
         form = SelfAssessmentForm(sheet=_sheet(request, case))
@@ -152,11 +168,14 @@ def _render_self_assessment(request, case: Case, form: SelfAssessmentForm):
 def evaluation_evidence(request, pk: int):
     """Evidence per scored indicator: the files filed so far, and an upload for each."""
     case = _own_case(request, pk)
-    editable = case.state == CaseState.DRAFT
+    editable = _editable(case)
     refused = None  # (indicator id, bound form) of an upload that was refused
     if request.method == "POST":
-        if not editable:
+        if case.state != CaseState.DRAFT:
             messages.error(request, _("评估申请已提交，不能再上传佐证材料。"))
+            return redirect("account_evaluation_case", pk=case.pk)
+        if not editable:
+            messages.error(request, closed_message(case.campaign, _("不能再上传佐证材料")))
             return redirect("account_evaluation_case", pk=case.pk)
         form = EvidenceForm(request.POST, request.FILES)
         if form.is_valid():
@@ -217,7 +236,7 @@ def evaluation_act(request, pk: int):
     if action not in APPLICANT_ACTIONS:
         raise Http404
     try:
-        cases.act_on_case(case=case, action=action, actor=request.user)
+        cases.act_on_case(case=case, action=action, actor=request.user, reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as error:
         _messages_from(request, error)
     else:

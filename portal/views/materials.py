@@ -3,12 +3,13 @@ them, each through the selector that decides who may read the file's parent reco
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from evaluation.selectors.cases import evidence_files_for_user
-from evaluation.selectors.certificate_access import certificates_for_user
+from evaluation.selectors.certificate_access import certificates_for_officer, certificates_for_user
 from evaluation.selectors.notices import appeal_attachments_for_user
-from evaluation.services.certificate_pdf import pdf_file
+from evaluation.services.certificate_pdf import DamagedCertificateFile, pdf_file
 from registry.selectors.applications import materials_for_user
 from registry.selectors.supervision import supervision_attachments_for_user
 from registry.uploads import download_name
@@ -53,10 +54,25 @@ def download_evidence(request, pk):
     return _serve(get_object_or_404(evidence_files_for_user(request.user), pk=pk))
 
 
+CERTIFICATE_UNAVAILABLE = "portal/account/evaluation/certificate_unavailable.html"
+
+
 @login_required
 def download_certificate(request, pk):
-    """A certificate's PDF, for its organization's accounts and its campaign's officers."""
+    """A certificate's PDF, for its organization's accounts and its campaign's officers.
+
+    A revoked certificate no longer stands: its organization is refused the file and shown the
+    revocation; officers still get it, named as revoked. A stored file that fails its digest
+    check is refused to everyone (`certificate_pdf.pdf_file`)."""
     certificate = get_object_or_404(certificates_for_user(request.user), pk=pk)
-    return _serve(
-        None, file=pdf_file(certificate), filename=f"{certificate.number}.pdf", content_type="application/pdf"
-    )
+    filename = f"{certificate.number}.pdf"
+    if certificate.revoked_on is not None:
+        if not certificates_for_officer(request.user).filter(pk=certificate.pk).exists():
+            return render(request, CERTIFICATE_UNAVAILABLE, {"certificate": certificate, "revoked": True}, status=403)
+        filename = _("%(number)s（已撤销）.pdf") % {"number": certificate.number}
+    try:
+        file = pdf_file(certificate)
+    except DamagedCertificateFile as error:
+        context = {"certificate": certificate, "message": str(error)}
+        return render(request, CERTIFICATE_UNAVAILABLE, context, status=503)
+    return _serve(None, file=file, filename=filename, content_type="application/pdf")

@@ -1,6 +1,6 @@
-from .annual_reports import AnnualReport
+from .annual_reports import AnnualReport, AnnualReportEvent
 from .applications import Application, ApplicationEvent, Material, Notification
-from .credit import AdministrativePenalty, CreditListing
+from .credit import AdministrativePenalty, CreditListing, CreditProposal
 from .history import OrganizationChange
 from .numbering import NumberSequence
 from .organizations import ActivityField, Organization
@@ -14,9 +14,11 @@ __all__ = [
     "AdministrativePenalty",
     "AdministrativeUnit",
     "AnnualReport",
+    "AnnualReportEvent",
     "Application",
     "ApplicationEvent",
     "CreditListing",
+    "CreditProposal",
     "DeadlineReminder",
     "Material",
     "Notification",

@@ -39,6 +39,9 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    # Set only while the application is returned for correction (补正): the day by which the
+    # applicant should correct and resubmit it; any other step clears it (see act_on_application).
+    correct_by = models.DateField(_("补正期限"), null=True, blank=True, db_index=True)
     last_action_at = models.DateTimeField(_("最近办理时间"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -50,7 +53,11 @@ class Application(models.Model):
                 name="application_change_names_organization",
                 condition=~models.Q(kind__in=[ApplicationKind.CHANGE, ApplicationKind.DEREGISTRATION])
                 | models.Q(organization__isnull=False),
-            )
+            ),
+            models.CheckConstraint(
+                name="application_correct_by_only_when_returned",
+                condition=models.Q(correct_by__isnull=True) | models.Q(state=ApplicationState.RETURNED),
+            ),
         ]
 
     def __str__(self):

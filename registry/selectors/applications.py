@@ -21,12 +21,15 @@ FINAL_STATES = ["approved", "rejected", "withdrawn"]
 # Filed by an account for its own organization; registrations and filings found a new one.
 FOR_AN_ORGANIZATION = (ApplicationKind.CHANGE, ApplicationKind.DEREGISTRATION)
 # The tier that decides an application founding an organization: registrations by the district (or
-# city) bureau, filings by the street office (or the district). Changes and deregistrations are
-# decided by whoever manages the organization's registered facts.
+# city) bureau, filings by the street office alone (DESIGN.md sections 5 and 7). Changes and
+# deregistrations are decided by whoever manages the organization's registered facts.
 DECIDING_ROLES = {
     ApplicationKind.REGISTRATION: (Role.DISTRICT_OFFICER, Role.CITY_OFFICER),
-    ApplicationKind.FILING: (Role.STREET_OFFICER, Role.DISTRICT_OFFICER),
+    ApplicationKind.FILING: (Role.STREET_OFFICER,),
 }
+# Who reads, without deciding, the applications founding an organization in their area: district
+# officers see everything in the district (DESIGN.md section 5), its streets' filings included.
+OVERSEEING_ROLES = {ApplicationKind.FILING: (Role.DISTRICT_OFFICER,)}
 # Submitted at some point: a draft, or a draft withdrawn before it was ever submitted, is not.
 EVER_SUBMITTED = Q(submitted_at__isnull=False) & ~Q(state=ApplicationState.DRAFT)
 
@@ -47,22 +50,30 @@ def pre_reviewed_by(user) -> Q:
     return Q(kind=ApplicationKind.FILING, street__in=streets) if streets else NOTHING
 
 
-def decided_by(user) -> Q:
-    """The applications `user`'s tier decides (see DECIDING_ROLES)."""
-    founding = [
+def _founding(user, roles_by_kind) -> list[Q]:
+    return [
         Q(kind=kind, street__path__startswith=held.unit.path)
-        for kind, roles in DECIDING_ROLES.items()
+        for kind, roles in roles_by_kind.items()
         for held in held_roles(user)
         if held.role in roles and held.unit is not None
     ]
+
+
+def decided_by(user) -> Q:
+    """The applications `user`'s tier decides (see DECIDING_ROLES)."""
     managed = Q(kind__in=FOR_AN_ORGANIZATION, organization__in=manageable_organizations_for_user(user))
-    return reduce(or_, founding, managed)
+    return reduce(or_, _founding(user, DECIDING_ROLES), managed)
+
+
+def overseen_by(user) -> Q:
+    """The applications `user` reads without deciding them (see OVERSEEING_ROLES)."""
+    return reduce(or_, _founding(user, OVERSEEING_ROLES), NOTHING)
 
 
 def applications_for_user(user) -> QuerySet[Application]:
     """Everyone sees their own applications (drafts included); once submitted, officers also see
-    what their tier decides or the organizations it manages, and federation staff the filings they
-    pre-review."""
+    what their tier decides or oversees or the organizations it manages, and federation staff the
+    filings they pre-review."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Application.objects.none()
     applications = Application.objects.select_related("street", "organization", "applicant")
@@ -71,7 +82,7 @@ def applications_for_user(user) -> QuerySet[Application]:
     condition = applied_by(user)
     if held_roles(user):
         managed = Q(organization__in=manageable_organizations_for_user(user))
-        condition |= EVER_SUBMITTED & (decided_by(user) | pre_reviewed_by(user) | managed)
+        condition |= EVER_SUBMITTED & (decided_by(user) | pre_reviewed_by(user) | overseen_by(user) | managed)
     return applications.filter(condition).distinct()
 
 

@@ -1,13 +1,13 @@
-"""Reads of the credit lists and administrative penalties: public ones for an organization's page,
-scoped ones for the back office."""
+"""Reads of the credit lists, proposals and administrative penalties: public ones for an
+organization's page, scoped ones for the back office. Proposals are never public."""
 
 import datetime
 
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Concat
 
-from ..enums import ListingCause
-from ..models import AdministrativePenalty, AnnualReport, CreditListing, Organization
+from ..enums import AnnualReportState, CreditProposalStatus, ListingCause
+from ..models import AdministrativePenalty, AnnualReport, CreditListing, CreditProposal, Organization
 from .annual_reports import grace_period_end, must_report_filter, report_due_date, reporting_window
 from .organizations import organizations_for_user
 
@@ -37,18 +37,33 @@ def penalties_for_user(user) -> QuerySet[AdministrativePenalty]:
     ).select_related("organization", "decided_by")
 
 
+def credit_proposals_for_user(user) -> QuerySet[CreditProposal]:
+    """The proposals of the organizations the user may read (the back office's scope); deciding
+    on one is for those who manage the organization (`registry.rules`)."""
+    return CreditProposal.objects.filter(organization__in=organizations_for_user(user).values("pk")).select_related(
+        "organization", "decided_by", "listing"
+    )
+
+
+def open_credit_proposals_for_user(user) -> QuerySet[CreditProposal]:
+    """The proposals still waiting for a decision, oldest first: an officer's queue."""
+    return credit_proposals_for_user(user).filter(status=CreditProposalStatus.OPEN).order_by("proposed_on", "pk")
+
+
 def overdue_annual_report_organizations(today: datetime.date) -> QuerySet[Organization]:
-    """Organizations to put on the abnormal list for a missed annual report on `today` (DESIGN.md
-    sections 6 and 7), annotated with `overdue_years`, the years concerned ("2024 2025").
+    """Organizations to propose for the abnormal list for a missed annual report on `today`
+    (DESIGN.md sections 6 and 7), annotated with `overdue_years`, the years concerned ("2024 2025").
 
     An organization is overdue when, for a year of the site's filing window, it must report, the
     due date plus the grace period (REGISTRY_ANNUAL_REPORT_GRACE_DAYS) has passed, and no report
-    was filed. It is left out
+    was filed (a draft or a report returned for correction is not filed). It is left out
     - while it is on a credit list: it has at most one current listing per list, and one on the
       serious list is already past the abnormal one; if its report is still missing when it
-      leaves, the next review lists it;
-    - when it was listed for a missed report after that year's due date, even if since removed:
-      each missed deadline lists it once, so an officer's removal is not undone the next day.
+      leaves, the next review proposes it;
+    - while a proposal for a missed report waits for an officer's decision;
+    - when it was proposed or listed for a missed report after that year's due date, even if the
+      proposal was dismissed or the listing since removed: each missed deadline is proposed once,
+      so an officer's decision is not undone the next day.
 
     One query whatever the number of organizations.
     """
@@ -57,10 +72,14 @@ def overdue_annual_report_organizations(today: datetime.date) -> QuerySet[Organi
         return Organization.objects.none()
     flags = [Case(When(_missed_report(year), then=Value(f"{year} ")), default=Value("")) for year in years]
     on_a_list = CreditListing.objects.filter(organization=OuterRef("pk"), removed_on__isnull=True)
+    proposed = CreditProposal.objects.filter(
+        organization=OuterRef("pk"), cause=ListingCause.MISSED_ANNUAL_REPORT, status=CreditProposalStatus.OPEN
+    )
     return (
         # Whoever must report on an earlier year must on the latest one too: a cheap first cut.
         Organization.objects.filter(must_report_filter(years[-1]))
         .exclude(Exists(on_a_list))
+        .exclude(Exists(proposed))
         .annotate(overdue_years=Concat(*flags, output_field=CharField()) if len(flags) > 1 else flags[0])
         .exclude(overdue_years="")
     )
@@ -85,14 +104,19 @@ def organizations_with_overdue_annual_report(
 
 
 def _report_missing(year: int) -> Q:
-    """The organization must report on `year` and has not."""
-    filed = AnnualReport.objects.filter(organization=OuterRef("pk"), year=year)
+    """The organization must report on `year` and has not filed a report (a draft or a report
+    returned for correction is not filed)."""
+    filed = AnnualReport.objects.filter(organization=OuterRef("pk"), year=year, state__in=AnnualReportState.filed())
     return must_report_filter(year) & ~Exists(filed)
 
 
 def _missed_report(year: int) -> Q:
-    """The organization must report on `year`, has not, and was not listed for it since it fell due."""
+    """The organization must report on `year`, has not, and was neither proposed nor listed for it
+    since it fell due."""
     listed_since_due = CreditListing.objects.filter(
         organization=OuterRef("pk"), cause=ListingCause.MISSED_ANNUAL_REPORT, listed_on__gt=report_due_date(year)
     )
-    return _report_missing(year) & ~Exists(listed_since_due)
+    proposed_since_due = CreditProposal.objects.filter(
+        organization=OuterRef("pk"), cause=ListingCause.MISSED_ANNUAL_REPORT, proposed_on__gt=report_due_date(year)
+    )
+    return _report_missing(year) & ~Exists(listed_since_due) & ~Exists(proposed_since_due)

@@ -8,6 +8,10 @@ what is due) and, optionally, every organization's deadlines falling within some
 job, which must not loop over organizations one query at a time).
 
 Administrative penalties are not a source: a suspension (限期停止活动) is recorded without an end date.
+
+Before an organization exists its founder still owes something: a registration or filing returned
+for correction. Those deadlines are the applicant's own (`applicant_deadlines`), shown on their page
+of what is due beside their organization's, if any (`deadlines_for_user`), and reminded to them.
 """
 
 import datetime
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -125,14 +129,14 @@ def _annual_reports_for_organization(organization: Organization, today: datetime
     return [
         _annual_report_deadline(entry.year, today)
         for entry in reporting_calendar(organization, today=today)
-        if entry.report is None
+        if not entry.filed  # a draft or a report returned for correction is still due
     ]
 
 
 def organizations_lacking_annual_report(organizations: QuerySet, year: int) -> QuerySet[Organization]:
     """Those of `organizations` that must report on `year` and have not: one query for any number
     of organizations."""
-    filed = AnnualReport.objects.filter(organization=OuterRef("pk"), year=year)
+    filed = AnnualReport.objects.filed().filter(organization=OuterRef("pk"), year=year)
     return organizations.filter(must_report_filter(year)).exclude(Exists(filed))
 
 
@@ -151,21 +155,63 @@ def _annual_reports_due_between(
 
 # --- Applications returned for correction -----------------------------------------------------------
 
+RETURNED = Q(state=ApplicationState.RETURNED)
+
+
+def _correction_deadline(application: Application, today: datetime.date) -> Deadline:
+    """Due on the application's correction deadline (`correct_by`, set when it was returned); one
+    returned before deadlines were kept has none and awaits its correction now."""
+    return Deadline(
+        key=f"application-returned:{application.pk}",
+        title=_("补正后重新提交：%(kind)s申请") % {"kind": application.get_kind_display()},
+        due_on=application.correct_by,
+        status=deadline_status(application.correct_by, today),
+        url_name="account_application",
+        url_args=(application.pk,),
+    )
+
 
 def _returned_applications(organization: Organization, today: datetime.date) -> list[Deadline]:
-    """A returned application awaits its correction now; no correction period is set, so no date."""
-    returned = Application.objects.filter(organization=organization, state=ApplicationState.RETURNED)
-    return [
-        Deadline(
-            key=f"application-returned:{application.pk}",
-            title=_("补正后重新提交：%(kind)s申请") % {"kind": application.get_kind_display()},
-            due_on=None,
-            status=deadline_status(None, today),
-            url_name="account_application",
-            url_args=(application.pk,),
-        )
-        for application in returned.order_by("last_action_at", "pk")
-    ]
+    """Every application of the organization returned for correction, whoever of its accounts filed it."""
+    returned = Application.objects.filter(RETURNED, organization=organization).order_by("last_action_at", "pk")
+    return [_correction_deadline(application, today) for application in returned]
+
+
+def _returned_applications_due_between(
+    organizations: QuerySet, first: datetime.date, last: datetime.date, today: datetime.date
+) -> list[tuple[int, Deadline]]:
+    returned = Application.objects.filter(RETURNED, organization__in=organizations, correct_by__range=(first, last))
+    return [(application.organization_id, _correction_deadline(application, today)) for application in returned]
+
+
+def applicant_deadlines(user, today: datetime.date) -> list[Deadline]:
+    """The user's own registrations and filings returned for correction, which have no organization
+    yet to owe them (a change or deregistration is its organization's, see `_returned_applications`)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    returned = Application.objects.filter(RETURNED, applicant=user, organization__isnull=True).order_by(
+        "last_action_at", "pk"
+    )
+    return [_correction_deadline(application, today) for application in returned]
+
+
+def applicant_deadlines_between(
+    first: datetime.date, last: datetime.date, *, today: datetime.date
+) -> list[tuple[int, Deadline]]:
+    """(applicant's user id, deadline) for every deadline of `applicant_deadlines` due from `first`
+    to `last` inclusive, for active users, in one query."""
+    returned = Application.objects.filter(
+        RETURNED, organization__isnull=True, applicant__is_active=True, correct_by__range=(first, last)
+    ).order_by("correct_by", "pk")
+    return [(application.applicant_id, _correction_deadline(application, today)) for application in returned]
+
+
+def deadlines_for_user(user, organization: Organization | None, today: datetime.date) -> list[Deadline]:
+    """What is due for the user's page: their organization's deadlines (`organization`, the one
+    they act for, if any) and their own applications' (`applicant_deadlines`), the earliest first."""
+    deadlines = deadlines_for_organization(organization, today) if organization is not None else []
+    deadlines += applicant_deadlines(user, today)
+    return sorted(deadlines, key=lambda deadline: (deadline.due_on or today, deadline.key))
 
 
 register_deadline_source(
@@ -175,4 +221,10 @@ register_deadline_source(
         due_between=_annual_reports_due_between,
     )
 )
-register_deadline_source(DeadlineSource(name="application-returned", for_organization=_returned_applications))
+register_deadline_source(
+    DeadlineSource(
+        name="application-returned",
+        for_organization=_returned_applications,
+        due_between=_returned_applications_due_between,
+    )
+)

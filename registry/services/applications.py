@@ -5,6 +5,7 @@ may take it, records the step (who, when, why) in the timeline, applies the deci
 (creating, changing or closing the organization) and notifies the people concerned.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,7 +31,7 @@ from ..enums import (
 from ..models import AdministrativeUnit, Application, ApplicationEvent, Material, Organization, OrganizationAccount
 from ..personal_data import PERSONAL_FIELDS, masked
 from ..selectors.applications import DECIDING_ROLES, FOR_AN_ORGANIZATION, applied_by, decided_by, pre_reviewed_by
-from ..uploads import store_private_file
+from ..uploads import LIST_MATERIAL_KINDS, XLSX_TYPE, FileType, material_types, store_private_file
 from .notifications import notify
 from .numbering import allocate_filing_number
 from .organizations import create_organization, update_organization
@@ -45,6 +46,10 @@ class Party:
     APPLICANT = "applicant"
     FEDERATION = "federation"  # the street federation's staff (pre-review of filings)
     DECIDER = "decider"  # the tier that decides this kind of application
+    # Whoever examines a submitted application first: the street federation for a filing it
+    # pre-reviews (`needs_pre_review`), the deciding tier for everything else. Either may send it
+    # back for correction (补正) then; only the decider refuses it, after accepting it.
+    REVIEWER = "reviewer"
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     (S.SUBMITTED, A.PRE_REVIEW): Transition(S.PRE_REVIEWED, Party.FEDERATION, True),
     (S.SUBMITTED, A.ACCEPT): Transition(S.ACCEPTED, Party.DECIDER, False),
     (S.PRE_REVIEWED, A.ACCEPT): Transition(S.ACCEPTED, Party.DECIDER, False),
-    (S.SUBMITTED, A.RETURN): Transition(S.RETURNED, Party.DECIDER, True),
+    (S.SUBMITTED, A.RETURN): Transition(S.RETURNED, Party.REVIEWER, True),
     (S.PRE_REVIEWED, A.RETURN): Transition(S.RETURNED, Party.DECIDER, True),
     (S.ACCEPTED, A.RETURN): Transition(S.RETURNED, Party.DECIDER, True),
     (S.ACCEPTED, A.APPROVE): Transition(S.APPROVED, Party.DECIDER, True),
@@ -241,7 +246,7 @@ def _is_party(user, application: Application, party: str) -> bool:
     applicant of a change or deregistration must still be an account of the organization."""
     if party == Party.APPLICANT:
         condition = applied_by(user)
-    elif party == Party.FEDERATION:
+    elif party == Party.FEDERATION or (party == Party.REVIEWER and needs_pre_review(application)):
         condition = pre_reviewed_by(user)
     else:
         condition = decided_by(user)
@@ -260,8 +265,10 @@ def allowed_actions(user, application: Application) -> list[str]:
 
 
 def _applies(application: Application, action: str) -> bool:
+    """A submitted filing awaiting its federation's pre-review is not accepted before it: the
+    federation passes it on or returns it for correction (or the applicant withdraws it)."""
     if application.state == S.SUBMITTED and needs_pre_review(application):
-        return action in (A.PRE_REVIEW, A.WITHDRAW)
+        return action in (A.PRE_REVIEW, A.RETURN, A.WITHDRAW)
     return action != A.PRE_REVIEW
 
 
@@ -417,6 +424,8 @@ def act_on_application(
         application.organization = _approve(application, actor, extra or {})
     if action in (A.APPROVE, A.REJECT):
         application.decided_at = timezone.now()
+    # Only a returned application has a correction deadline; resubmitting (or withdrawing) ends it.
+    application.correct_by = correction_deadline(timezone.localdate()) if transition.to_state == S.RETURNED else None
     ApplicationEvent.objects.create(
         application=application,
         action=action,
@@ -441,6 +450,11 @@ def act_on_application(
     return application
 
 
+def correction_deadline(returned_on: datetime.date) -> datetime.date:
+    """The day by which an application returned on `returned_on` should be corrected and resubmitted."""
+    return returned_on + datetime.timedelta(days=settings.APPLICATION_CORRECTION_DAYS)
+
+
 def _notify(application: Application, action: str, reason: str) -> None:
     message = _("您的%(kind)s申请已%(action)s。") % {
         "kind": application.get_kind_display(),
@@ -448,6 +462,8 @@ def _notify(application: Application, action: str, reason: str) -> None:
     }
     if reason:
         message += _("理由或意见：%(reason)s") % {"reason": reason}
+    if application.correct_by:
+        message += _("请于%(date)s前补正后重新提交。") % {"date": application.correct_by.isoformat()}
     recipients = {application.applicant}
     if application.organization_id:
         recipients |= {
@@ -528,4 +544,57 @@ def attach_material(*, application: Application, actor, kind: str, upload) -> Ma
             _("每类材料最多上传%(limit)d个文件，请删除多余的文件后再上传。")
             % {"limit": settings.UPLOAD_MAX_FILES_PER_ITEM}
         )
-    return store_private_file(Material(application=application, kind=kind, uploaded_by=actor), upload)
+    return store_private_file(
+        Material(application=application, kind=kind, uploaded_by=actor),
+        upload,
+        allowed=material_types(kind),
+        refused_type=lambda name, detected: _refused_material_type(kind, name, detected),
+    )
+
+
+def _refused_material_type(kind: str, name: str, detected: FileType) -> str:
+    """Why a sound file of an allowed kind elsewhere (a workbook given as a charter) is refused."""
+    allowed = material_types(kind)
+    message = _("文件“%(name)s”是%(type)s文件，“%(kind)s”只接受%(types)s文件。") % {
+        "name": name,
+        "type": detected.label,
+        "kind": MaterialKind(kind).label,
+        "types": "、".join(each.label for each in allowed),
+    }
+    if detected == XLSX_TYPE:
+        lists = "、".join(str(MaterialKind(each).label) for each in LIST_MATERIAL_KINDS)
+        message += _("XLSX表格只能作为%(kinds)s上传。") % {"kinds": lists}
+    return message
+
+
+@transaction.atomic
+def remove_material(*, material: Material, actor) -> None:
+    """Take a document (a wrong upload) off a draft or returned application: its applicant only.
+    The row goes at once and the stored file once the removal has committed, so that a rollback
+    never leaves a row without its file; the audit log keeps what was removed."""
+    application = Application.objects.select_for_update().get(pk=material.application_id)
+    if not _is_party(actor, application, Party.APPLICANT):
+        raise PermissionDenied(_("只能删除自己申请的材料。"))
+    if application.state not in (S.DRAFT, S.RETURNED):
+        raise ValidationError(
+            _("申请当前状态为“%(state)s”，不能再删除材料。") % {"state": application.get_state_display()}
+        )
+    material = Material.objects.select_for_update().filter(pk=material.pk, application=application).first()
+    if material is None:
+        raise ValidationError(_("该材料已删除。"))
+    record(
+        actor=actor,
+        action="application.material_remove",
+        target=application,
+        before={
+            "kind": material.get_kind_display(),
+            "name": material.original_name,
+            "size": material.size,
+            "sha256": material.sha256,
+        },
+        after=None,
+        organization=application.organization,
+    )
+    stored = material.file
+    material.delete()
+    transaction.on_commit(lambda: stored.delete(save=False))

@@ -1,9 +1,11 @@
-"""Reminders of deadlines to the accounts of each organization, in the app and by e-mail."""
+"""Reminders of deadlines to the accounts of each organization, and to applicants for what they owe
+before any organization exists, in the app and by e-mail."""
 
 import datetime
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import translation
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..models import DeadlineReminder, Organization, OrganizationAccount
-from ..selectors.deadlines import Deadline, dated_deadlines_between
+from ..selectors.deadlines import Deadline, applicant_deadlines_between, dated_deadlines_between
 from .notifications import notify
 
 # Days before a deadline when a reminder goes out; negative: days after it, while still not done.
@@ -64,6 +66,10 @@ def send_deadline_reminders(*, today: datetime.date) -> dict[str, int]:
     or a run racing this one, skips it. After missed days only the most recent reminder goes out
     (see `reminder_offset`). The e-mails leave through the notification task once each reminder
     has committed.
+
+    The applicants' own deadlines (`applicant_deadlines_between`: a registration or filing returned
+    for correction, with no organization yet) are reminded to the applicant alone, the same way;
+    the counts include them.
     """
     # Stored messages are written in the bureau's language, whatever language the caller had active.
     with translation.override(settings.LANGUAGE_CODE):
@@ -93,16 +99,50 @@ def send_deadline_reminders(*, today: datetime.date) -> dict[str, int]:
                 users[account.organization_id].append(account.user)
             for organization_id, deadline, offset in batch:
                 sent += _send_one(organization_id, deadline, offset, users[organization_id], today)
+        counts = _send_applicant_reminders(first, last, today)
+    return {
+        "due": len(due) + counts["due"],
+        "sent": sent + counts["sent"],
+        "already_sent": len(due) - len(pending) + counts["already_sent"],
+    }
+
+
+def _send_applicant_reminders(first: datetime.date, last: datetime.date, today: datetime.date) -> dict[str, int]:
+    due = []
+    for user_id, deadline in applicant_deadlines_between(first, last, today=today):
+        offset = reminder_offset(deadline.due_on, today)
+        if offset is not None:
+            due.append((user_id, deadline, offset))
+    sent_before = set(
+        DeadlineReminder.objects.filter(
+            organization__isnull=True,
+            deadline_key__in={item[1].key for item in due},
+            offset_days__in={item[2] for item in due},
+        ).values_list("user_id", "deadline_key", "offset_days")
+    )
+    pending = [item for item in due if (item[0], item[1].key, item[2]) not in sent_before]
+    users = get_user_model().objects.in_bulk({item[0] for item in pending})
+    sent = 0
+    for user_id, deadline, offset in pending:
+        sent += _send_one(None, deadline, offset, [users[user_id]], today, user_id=user_id)
     return {"due": len(due), "sent": sent, "already_sent": len(due) - len(pending)}
 
 
-def _send_one(organization_id: int, deadline: Deadline, offset: int, users: list, today: datetime.date) -> int:
+def _send_one(
+    organization_id: int | None,
+    deadline: Deadline,
+    offset: int,
+    users: list,
+    today: datetime.date,
+    *,
+    user_id: int | None = None,
+) -> int:
     # No full_clean(): every value comes from a deadline source, and only the database's unique
     # constraint can stop a concurrent run, which this catches.
     try:
         with transaction.atomic():
             DeadlineReminder.objects.create(
-                organization_id=organization_id, deadline_key=deadline.key, offset_days=offset
+                organization_id=organization_id, user_id=user_id, deadline_key=deadline.key, offset_days=offset
             )
             notify(users=users, message=reminder_message(deadline, today))
     except IntegrityError:

@@ -91,7 +91,7 @@ class ApplicationViewSet(ScopedViewSetMixin, ModelViewSet):
     search_fields = ["proposed", "organization__name"]
     search_backend_name = None
     # The proposed facts are shown by the template, as people read them (see proposed_facts).
-    inspect_view_fields = ["kind", "state", "applicant", "organization", "street", "submitted_at"]
+    inspect_view_fields = ["kind", "state", "applicant", "organization", "street", "submitted_at", "correct_by"]
     list_per_page = 50
     # Required by ModelViewSet; the add and edit views are refused to everyone (see rules.py).
     form_fields = ["proposed"]

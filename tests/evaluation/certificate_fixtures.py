@@ -26,7 +26,7 @@ def signing_key(settings, tmp_path):
     settings.CERTIFICATE_SIGNING_KEY = ""
     settings.CERTIFICATE_SIGNING_KEY_FILE = tmp_path / "keys" / "certificate-signing-key.pem"
     settings.CERTIFICATE_SIGNING_KEY_GENERATE = True
-    settings.CERTIFICATE_NUMBER_PREFIX = "市南社评字"
+    settings.CERTIFICATE_NUMBER_PREFIXES = {}  # each bureau's words derived from its name (市南社评字)
     settings.PORTAL_PUBLIC_URL = "https://shinan.example"
     return settings.CERTIFICATE_SIGNING_KEY_FILE
 

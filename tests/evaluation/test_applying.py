@@ -25,6 +25,7 @@ from evaluation.services.applying import (
 from registry.enums import OrganizationKind, OrganizationStatus
 from registry.models import Organization
 from registry.services.roles import link_organization_account
+from tests.evaluation.conftest import CLOSES_ON
 from tests.factories import UserFactory, create_org
 
 D = Decimal
@@ -68,13 +69,13 @@ def test_only_an_account_of_the_organization_may_start_its_case(evaluation, othe
             start_case(campaign=evaluation.campaign, organization=evaluation.organization, actor=actor, today=IN_WINDOW)
 
 
-@pytest.mark.parametrize("today", [datetime.date(2026, 2, 28), datetime.date(2027, 1, 1)])
+@pytest.mark.parametrize("today", [datetime.date(2026, 2, 28), CLOSES_ON + datetime.timedelta(days=1)])
 def test_a_case_cannot_be_started_outside_the_applications_window(evaluation, today):
     with pytest.raises(ValidationError) as error:
         start_case(
             campaign=evaluation.campaign, organization=evaluation.organization, actor=evaluation.account, today=today
         )
-    assert "申请时间为2026-03-01至2026-12-31，现在不能申请" in error.value.messages[0]
+    assert f"申请时间为2026-03-01至{CLOSES_ON.isoformat()}，现在不能申请" in error.value.messages[0]
 
 
 def test_a_kind_without_a_framework_in_the_campaign_cannot_apply(evaluation, tree):
@@ -128,7 +129,7 @@ def test_a_campaign_of_another_authority_is_neither_offered_nor_open_to_the_orga
 def test_open_campaigns_are_those_in_their_window_with_a_framework_for_the_kind_and_no_case_yet(evaluation, tree):
     organization = evaluation.organization
     assert list(open_campaigns_for_organization(organization, IN_WINDOW)) == [evaluation.campaign]
-    assert not open_campaigns_for_organization(organization, datetime.date(2027, 1, 1)).exists()
+    assert not open_campaigns_for_organization(organization, CLOSES_ON + datetime.timedelta(days=1)).exists()
     foundation = create_org(street=tree.zhanshan, kind=OrganizationKind.FOUNDATION)
     assert not open_campaigns_for_organization(foundation, IN_WINDOW).exists()
     start_case(campaign=evaluation.campaign, organization=organization, actor=evaluation.account, today=IN_WINDOW)

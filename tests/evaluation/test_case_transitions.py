@@ -122,7 +122,7 @@ def test_every_action_not_in_the_table_is_refused_from_each_state(evaluation, ma
 
 
 def test_the_final_states_allow_nothing():
-    for state in (S.INELIGIBLE, S.WITHDRAWN, S.FINAL):
+    for state in (S.INELIGIBLE, S.WITHDRAWN, S.CLOSED, S.FINAL):
         assert not [action for (from_state, action) in TRANSITIONS if from_state == state]
 
 
@@ -146,11 +146,30 @@ def test_applicant_cannot_submit_an_incomplete_draft(evaluation, make_case):
     assert case.state == S.DRAFT and not case.events.exists()
 
 
-@pytest.mark.parametrize("state", [S.DRAFT, S.APPLIED])
+# Until the committee has decided, the organization may withdraw and the officer may close.
+BEFORE_DECISION = [S.DRAFT, S.APPLIED, S.ELIGIBLE, S.ALLOCATED, S.SCORING, S.MODERATION, S.MODERATED]
+
+
+@pytest.mark.parametrize("state", BEFORE_DECISION)
 def test_applicant_withdraws(evaluation, make_case, state):
     case = make_case(state=state)
     act_on_case(case=case, action=A.WITHDRAW, actor=evaluation.account)
     assert_moved(case, A.WITHDRAW, evaluation.account, S.WITHDRAWN)
+
+
+@pytest.mark.parametrize("state", BEFORE_DECISION)
+def test_officer_closes_with_a_reason_only(evaluation, make_case, state):
+    case = make_case(state=state)
+    with pytest.raises(ValidationError) as error:
+        act_on_case(case=case, action=A.CLOSE, actor=evaluation.officer, reason=" ")
+    assert error.value.message_dict == {"reason": ["请填写理由或意见。"]}
+    act_on_case(case=case, action=A.CLOSE, actor=evaluation.officer, reason="该组织已注销")
+    assert_moved(case, A.CLOSE, evaluation.officer, S.CLOSED, "该组织已注销")
+
+
+@pytest.mark.parametrize("state", [S.DECIDED, S.IN_NOTICE, S.FINAL, S.INELIGIBLE, S.WITHDRAWN, S.CLOSED])
+def test_a_decided_or_ended_case_can_be_neither_withdrawn_nor_closed(evaluation, make_case, state):
+    assert not {(state, A.WITHDRAW), (state, A.CLOSE)} & set(TRANSITIONS)
 
 
 def test_officer_confirms_an_applicant_whose_checks_are_satisfied(evaluation, make_case):
@@ -307,5 +326,7 @@ def test_every_allowed_transition_has_a_test_above():
         (S.MODERATED, A.DECIDE),
         (S.DECIDED, A.PUBLISH),
         (S.IN_NOTICE, A.FINALIZE),
+        *((state, A.WITHDRAW) for state in BEFORE_DECISION),
+        *((state, A.CLOSE) for state in BEFORE_DECISION),
     }
     assert set(TRANSITIONS) == tested

@@ -92,13 +92,15 @@ def test_certificate_holds_the_printed_facts_signed_with_a_pdf(evaluation, grade
     assert verify_url(certificate) == f"https://shinan.example/verify/{certificate.code}/"
 
 
-def test_numbers_run_per_year_with_the_prefix_setting(evaluation, grant, in_force, organizations, no_pdf, settings):
+def test_numbers_run_per_year_with_the_prefix_setting(
+    evaluation, grant, in_force, organizations, no_pdf, settings, tree
+):
     grades = [grant(organization, Grade.A4, valid=in_force) for organization in organizations(4)]
     numbers = [issue_certificate(grade_record=grade).number for grade in grades[:3]]
     assert numbers == [number(1), number(2), number(3)]
 
     next_year = datetime.date(today().year + 1, 1, 5)
-    settings.CERTIFICATE_NUMBER_PREFIX = "青市南社评字"
+    settings.CERTIFICATE_NUMBER_PREFIXES = {tree.district.code: "青市南社评字"}
     assert issue_certificate(grade_record=grades[3], on=next_year).number == f"青市南社评字〔{next_year.year}〕第001号"
     assert len(no_pdf) == 4
 
@@ -139,13 +141,6 @@ def test_a_bureau_with_its_own_prefix_has_its_own_series(evaluation, graded, cit
     assert city.number == f"青社评字〔{today().year}〕第001号"
     assert (district.bureau_name, city.bureau_name) == ("青岛市市南区民政局", "青岛市民政局")
     assert city.committee_name == "青岛市社会组织评估委员会"
-
-
-def test_bureaus_sharing_a_prefix_share_its_series(evaluation, graded, city_grades, no_pdf):
-    """A number is printed once only: without its own prefix, the city continues the series."""
-    (city_grade,) = city_grades(1)
-    assert issue_certificate(grade_record=graded).number == number(1)
-    assert issue_certificate(grade_record=city_grade).number == number(2)
 
 
 def test_a_failed_issue_gives_its_number_back(evaluation, grant, in_force, organizations, monkeypatch):

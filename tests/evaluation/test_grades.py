@@ -198,7 +198,7 @@ def test_the_command_and_the_task_flag(evaluation, graded):
     assert flag_grades_for_review_task.enqueue().return_value == 1
     out = io.StringIO()
     call_command("flag_grades_for_review", "--date", today().isoformat(), stdout=out)
-    assert "flagged for review" in out.getvalue() and ": 0" in out.getvalue()
+    assert f"截至{today().isoformat()}提示复查的评估等级：0个" in out.getvalue()
 
 
 def test_an_officer_resolves_a_flag_with_a_reason(evaluation, graded):

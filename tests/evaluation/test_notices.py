@@ -354,7 +354,7 @@ def test_finalizing_by_hand_is_for_the_campaigns_officers(evaluation, decided, r
     ("rule", "valid_from", "valid_until"),
     [
         (ValidityRule.CALENDAR_YEARS, datetime.date(2027, 1, 1), datetime.date(2031, 12, 31)),
-        (ValidityRule.FROM_AWARD, datetime.date(2026, 6, 8), datetime.date(2031, 6, 7)),
+        (ValidityRule.FROM_AWARD, datetime.date(2026, 6, 7), datetime.date(2031, 6, 6)),
     ],
 )
 def test_finalizing_awards_the_grade_under_the_campaigns_validity_rule(
@@ -376,7 +376,7 @@ def test_finalizing_awards_the_grade_under_the_campaigns_validity_rule(
         evaluation.framework,
     )
     assert (grade.awarded_on, grade.valid_from, grade.valid_until) == (
-        datetime.date(2026, 6, 8),
+        datetime.date(2026, 6, 7),  # the notice's last day (`grades.award_date`)
         valid_from,
         valid_until,
     )
@@ -387,7 +387,7 @@ def test_the_daily_command_and_task_finalize_ended_notices(evaluation, decided):
     publish_notice(campaign=evaluation.campaign, actor=evaluation.officer, starts_on=datetime.date(2026, 6, 1))
     out = io.StringIO()
     call_command("finalize_evaluations", "--date", "2026-06-07", stdout=out)
-    assert "finalized as of 2026-06-07: 0" in out.getvalue()
+    assert "截至2026-06-07确定等级的评估申请：0件" in out.getvalue()
     assert refresh(decided).state == CaseState.IN_NOTICE
     result = finalize_evaluations_task.enqueue(date="2026-06-08")
     assert result.return_value == {evaluation.campaign.name: 1}
@@ -570,7 +570,7 @@ def test_the_finalize_button_makes_final_what_may_be(client, evaluation, decided
     response = client.post(reverse("evaluation_notices:finalize", args=[evaluation.campaign.pk]), follow=True)
     assert "已确定1件评估申请的等级" in response.content.decode()
     grade = OrganizationGrade.objects.get(case=decided)
-    assert grade.awarded_on == today() and notice.ends_on < today()
+    assert grade.awarded_on == notice.ends_on < today()
 
 
 def test_the_committee_decides_an_appeal_in_the_back_office(client, evaluation, decided, running, meeting):

@@ -260,7 +260,7 @@ def test_assessors_see_only_their_cases_while_scoring_is_open(team, evaluation, 
         state=CaseState.ALLOCATED, agency=evaluation.agency, organization=create_org(street=tree.badaguan)
     )
     outsider = evaluation.assessors[2]
-    open_day, closed_day = datetime.date(2026, 6, 1), datetime.date(2027, 1, 1)
+    open_day, closed_day = datetime.date(2026, 6, 1), evaluation.campaign.scoring_closes_on + datetime.timedelta(days=1)
     assert list(cases_for_assessor(lead.assessor, open_day)) == [case]
     assert not cases_for_assessor(outsider, open_day).exists(), "another case of the same agency"
     assert not cases_for_assessor(lead.assessor, closed_day).exists(), "scoring has closed"

@@ -1,6 +1,7 @@
-"""Annual reports in the applicant's area: the years to report with due dates, overdue flags and
-results; filing a year's report once; a form with errors keeps what was typed; an account sees
-and files only for its own organization."""
+"""Annual reports in the applicant's area: the years to report with due dates, overdue flags, states
+and results; a draft kept (保存草稿) and submitted (提交) once; a submission with errors keeps what
+was typed, as a draft when it can; a report returned for correction shows the reason, is edited and
+submitted again; an account sees and files only for its own organization."""
 
 import datetime
 from decimal import Decimal
@@ -11,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registry.enums import AnnualReportResult, OrganizationKind, Role
+from registry.enums import AnnualReportResult, AnnualReportState, OrganizationKind, Role
 from registry.models import AnnualReport
-from registry.services.annual_reports import set_annual_report_result, submit_annual_report
+from registry.services.annual_reports import return_annual_report, set_annual_report_result, submit_annual_report
 from registry.services.roles import link_organization_account
 from tests.factories import UserFactory, create_org
 
@@ -201,3 +202,56 @@ def test_the_list_takes_as_many_queries_for_one_report_as_for_three(client, acco
 
 def test_the_account_page_links_to_the_annual_reports(client, account):
     assert f'href="{INDEX}"' in client.get("/account/").content.decode()
+
+
+def test_a_draft_is_saved_with_partial_facts_and_filled_in_again(client, account, society):
+    partial = {**FORM, "expenditure": "", "staff": "", "activities": "书画培训（未写完）", "action": "draft"}
+    response = client.post(page(LAST_YEAR), partial)
+    assert response.status_code == 302 and response["Location"] == page(LAST_YEAR)
+    report = AnnualReport.objects.get(organization=society, year=LAST_YEAR)
+    assert (report.state, report.income, report.expenditure, report.staff) == (
+        AnnualReportState.DRAFT,
+        Decimal("120000.50"),
+        None,
+        None,
+    )
+    html = client.get(page(LAST_YEAR)).content.decode()
+    assert 'value="120000.50"' in html and "书画培训（未写完）" in html and "状态：草稿" in html
+    assert 'value="draft"' in html and 'value="submit"' in html  # 保存草稿 and 提交
+    listing = client.get(INDEX).content.decode()
+    assert "草稿，未报送" in listing and "已逾期" in listing  # a draft is not filed
+
+
+def test_submitting_an_incomplete_report_keeps_what_was_typed_as_a_draft(client, account, society):
+    response = client.post(page(LAST_YEAR), {**FORM, "staff": "", "activities": "", "action": "submit"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors == {"staff": ["请填写人数，没有请填0。"], "activities": ["请简要填写本年度开展的主要活动。"]}
+    assert "已保存为草稿，尚未报送" in response.content.decode()
+    report = AnnualReport.objects.get(organization=society, year=LAST_YEAR)
+    assert (report.state, report.income, report.volunteers) == (AnnualReportState.DRAFT, Decimal("120000.50"), 40)
+
+    response = client.post(page(LAST_YEAR), {**FORM, "action": "submit"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.state, report.staff, report.submitted_by) == (AnnualReportState.SUBMITTED, 3, account)
+
+
+def test_a_returned_report_shows_the_reason_is_edited_and_submitted_again(client, account, society, make_officer, tree):
+    report = file(society, account, LAST_YEAR)
+    officer = make_officer(Role.DISTRICT_OFFICER, tree.district)
+    return_annual_report(report=report, actor=officer, reason="请补充志愿者服务时长的说明")
+    html = client.get(page(LAST_YEAR)).content.decode()
+    assert "退回补正" in html and "请补充志愿者服务时长的说明" in html
+    assert '<form method="post" class="account-form"' in html and 'value="1000.00"' in html
+    assert "退回补正，待重新提交" in client.get(INDEX).content.decode()
+
+    response = client.post(page(LAST_YEAR), {**FORM, "volunteers": "55", "action": "submit"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.state, report.volunteers) == (AnnualReportState.SUBMITTED, 55)
+    html = client.get(page(LAST_YEAR)).content.decode()
+    assert '<form method="post" class="account-form"' not in html
+    # The timeline: filed, returned with the reason (by the authority, not named), filed again.
+    assert html.count("<td>已报送</td>") == 2 and "<td>退回补正</td>" in html
+    assert "请补充志愿者服务时长的说明" in html and "登记管理机关" in html and officer.username not in html

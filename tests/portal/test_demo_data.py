@@ -2,7 +2,6 @@
 the evaluation's finished and current campaigns, the same data for the same seed, and nothing new
 on a second run."""
 
-import datetime
 import io
 from collections import Counter
 from datetime import date
@@ -227,7 +226,7 @@ def test_the_finished_campaign_leaves_sixty_percent_graded_today(demo):
     assert set(campaign.cases.values_list("state", flat=True)) == {CaseState.FINAL}
     mix = Counter(campaign.cases.values_list("decided_grade", flat=True))
     assert 0 < mix[Grade.A5] < mix[Grade.A4] < mix[Grade.A3] and 0 < mix[""] < mix[Grade.A5]
-    awarded_on = campaign.notice.ends_on + datetime.timedelta(days=1)
+    awarded_on = campaign.notice.ends_on  # the notice's last day, as `finalize_campaign` awards
     grades = OrganizationGrade.objects.filter(case__campaign=campaign)
     assert grades.count() == campaign.cases.exclude(decided_grade="").count()
     assert {(g.awarded_on, g.valid_from, g.valid_until) for g in grades} == {

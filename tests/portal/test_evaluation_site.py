@@ -243,7 +243,7 @@ def test_the_timeline_gives_reasons_of_the_organizations_and_the_public_steps_on
             case=case, action=action, from_state=CaseState.DRAFT, to_state=CaseState.FINAL, reason=f"{action}理由"
         )
     reasons = {step.action: step.reason for step in timeline_for_applicant(case)}
-    shown = ("submit", "withdraw", "confirm_eligible", "refuse", "publish", "finalize")
+    shown = ("submit", "withdraw", "confirm_eligible", "refuse", "publish", "finalize", "close")
     assert reasons == {
         CaseAction(action).label: f"{action}理由" if action in shown else "" for action in CaseAction.values
     }

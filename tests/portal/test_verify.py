@@ -353,14 +353,19 @@ def test_a_tampered_certificate_is_invalid_in_the_organizations_list(client, eva
     assert (listed["grade"], listed["status"], listed["signature_ok"]) == ("5A", "invalid", False)
 
 
-def test_another_organizations_certificate_moved_onto_a_grade_is_not_listed(client, evaluation, grant, in_force):
-    """The link to the grade is not signed; the identifier printed on the certificate is."""
+def test_the_organizations_certificates_are_those_of_its_grades(client, evaluation, grant, in_force):
+    """Listed by the grade they certify, whatever identifier is printed on them (a credit code may
+    change: tests/evaluation/test_certificate_fixes.py). The link to the grade is not signed: a
+    certificate moved onto a grade in the database is listed there, and its verification page
+    shows the organization printed on it."""
     other = create_org(street=evaluation.organization.street, name="湛山书画协会")
     foreign = issue_certificate(grade_record=grant(other, Grade.A5, valid=in_force))
     own_grade = grant(evaluation.organization, Grade.A2, valid=in_force)  # no certificate of its own
     Certificate.objects.filter(pk=foreign.pk).update(grade_record=own_grade)
 
-    assert client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()["certificates"] == []
+    (listed,) = client.get(f"/api/v1/organizations/{evaluation.organization.uscc}").json()["certificates"]
+    assert listed["number"] == foreign.number
+    assert "湛山书画协会" in client.get(listed["verify_url"].removeprefix("https://shinan.example")).content.decode()
 
 
 def test_a_revocation_cleared_in_the_database_shows_invalid_not_valid(client, evaluation, certificate, today):

@@ -1,6 +1,8 @@
-"""Importing annual-report results: every row checked and its errors reported by row number in
-Chinese, nothing set unless every row is valid, organizations outside the officer's scope treated
-as unknown, files checked by content, and the template to fill in."""
+"""Importing annual-report results from XLSX or CSV: every row checked and its errors reported by
+row number and column in Chinese, a dry run that sets nothing, then a confirm that sets all rows
+or none; results only for submitted reports (a draft, a returned or a checked report, or a missing
+one, said per row); organizations outside the officer's scope treated as unknown, files checked
+by content, and the template to fill in."""
 
 import io
 from decimal import Decimal
@@ -11,10 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from registry.enums import AnnualReportResult, Role, UnitLevel
+from registry.enums import AnnualReportResult, AnnualReportState, Role, UnitLevel
 from registry.models import AnnualReport
 from registry.services.annual_report_import import COLUMNS, import_annual_report_results
-from registry.services.annual_reports import submit_annual_report
+from registry.services.annual_reports import (
+    return_annual_report,
+    save_annual_report_draft,
+    set_annual_report_result,
+    submit_annual_report,
+)
 from registry.services.roles import link_organization_account
 from registry.services.units import add_unit
 from tests.factories import UserFactory, create_org, make_uscc
@@ -49,12 +56,17 @@ def as_xlsx(rows, headers=HEADERS) -> bytes:
     return output.getvalue()
 
 
+def as_csv(rows, headers=HEADERS, encoding="utf-8-sig") -> bytes:
+    lines = [headers, *rows]
+    return "\n".join(",".join("" if value is None else str(value) for value in line) for line in lines).encode(encoding)
+
+
 def upload(content: bytes, name: str = "results.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
 
 
 def errors_of(outcome, number: int) -> str:
-    return " ".join(next(row for row in outcome.rows if row.number == number).errors)
+    return " ".join(str(error) for error in next(row for row in outcome.rows if row.number == number).errors)
 
 
 @pytest.fixture
@@ -126,7 +138,7 @@ def test_every_rows_errors_are_reported_by_row_number_and_nothing_is_set(officer
     assert "统一社会信用代码：请填写" in row_8 and "“去年”不是年份" in row_8 and "检查结果：请填写" in row_8
     report.refresh_from_db()
     assert report.result == "" and report.result_by is None
-    assert not report.submitted_by.notifications.exists()
+    assert not report.submitted_by.notifications.filter(message__contains="检查结果").exists()
 
 
 def test_an_organization_outside_the_officers_scope_reads_as_unknown(officer, society, elsewhere):
@@ -142,8 +154,8 @@ def test_an_organization_outside_the_officers_scope_reads_as_unknown(officer, so
     )
     outcome = import_annual_report_results(upload=upload(content), actor=officer)
     assert not outcome.applied
-    assert errors_of(outcome, 3) == f"未找到统一社会信用代码为“{elsewhere.uscc}”的组织。"
-    assert errors_of(outcome, 4) == f"未找到统一社会信用代码为“{unknown}”的组织。"
+    assert errors_of(outcome, 3) == f"统一社会信用代码：未找到统一社会信用代码为“{elsewhere.uscc}”的组织。"
+    assert errors_of(outcome, 4) == f"统一社会信用代码：未找到统一社会信用代码为“{unknown}”的组织。"
     outside.refresh_from_db()
     assert outside.result == ""
 
@@ -172,8 +184,8 @@ def test_unusable_files_are_refused_whole(officer, content, name, message):
         import_annual_report_results(upload=upload(content, name), actor=officer)
 
 
-def test_admin_import_applies_and_returns_to_the_list(client, officer, society):
-    report = filed(society, 2025)
+def test_admin_import_previews_every_row_then_applies_all_on_confirm(client, officer, society, club):
+    society_report, club_report = filed(society, 2025), filed(club, 2025)
     client.force_login(officer)
     index = client.get(reverse("annual_reports:index"))
     assert reverse("annual_reports:import_results") in index.content.decode()  # the header button
@@ -181,16 +193,54 @@ def test_admin_import_applies_and_returns_to_the_list(client, officer, society):
     assert (
         reverse("annual_reports:results_template") in page and "统一社会信用代码、报告年度、检查结果、结果说明" in page
     )
-    response = client.post(
-        reverse("annual_reports:import_results"),
-        {"file": upload(as_xlsx([[society.uscc, 2025, "不合格", "未开展活动"]]))},
-    )
+    content = as_csv([[society.uscc, 2025, "不合格", "未开展活动"], [club.uscc, "2025年", "合格", "材料齐全"]])
+    preview = client.post(reverse("annual_reports:import_results"), {"file": upload(content, "结果.csv")})
+    html = preview.content.decode()
+    assert preview.status_code == 200
+    assert "试导入结果" in html and "湛山书画研究会" in html and "八大关摄影协会" in html and "可以导入" in html
+    assert 'name="token"' in html
+    for report in (society_report, club_report):
+        report.refresh_from_db()
+        assert report.result == "" and report.state == AnnualReportState.SUBMITTED  # a dry run sets nothing
+
+    response = client.post(reverse("annual_reports:import_results"), {"token": preview.context["token"]})
     assert response.status_code == 302 and response["Location"] == reverse("annual_reports:index")
+    society_report.refresh_from_db()
+    club_report.refresh_from_db()
+    assert (society_report.result, society_report.state) == (AnnualReportResult.FAIL, AnnualReportState.CHECKED)
+    assert club_report.result == AnnualReportResult.PASS
+    # The file is used once: confirming again imports nothing more.
+    again = client.post(reverse("annual_reports:import_results"), {"token": preview.context["token"]}, follow=True)
+    assert "导入已过期，请重新上传文件" in again.content.decode()
+
+
+def test_a_confirm_after_a_report_changed_sets_no_result_at_all(client, officer, society, club):
+    society_report, club_report = filed(society, 2025), filed(club, 2025)
+    client.force_login(officer)
+    content = as_xlsx([[society.uscc, 2025, "合格", "材料齐全"], [club.uscc, 2025, "合格", "材料齐全"]])
+    preview = client.post(reverse("annual_reports:import_results"), {"file": upload(content)})
+    assert preview.context["token"]
+    # Between the dry run and the confirm, the club's report is returned for correction.
+    return_annual_report(report=club_report, actor=officer, reason="补充附件")
+    response = client.post(reverse("annual_reports:import_results"), {"token": preview.context["token"]})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "已退回补正，尚未重新报送，不能设置检查结果" in html and "不会写入任何检查结果" in html
+    society_report.refresh_from_db()
+    assert society_report.result == "" and society_report.state == AnnualReportState.SUBMITTED
+    assert not society_report.submitted_by.notifications.filter(message__contains="检查结果").exists()
+
+
+def test_a_confirm_with_another_sessions_token_is_refused(client, officer, society):
+    report = filed(society, 2025)
+    client.force_login(officer)
+    response = client.post(reverse("annual_reports:import_results"), {"token": "0" * 32}, follow=True)
+    assert "导入已过期，请重新上传文件" in response.content.decode()
     report.refresh_from_db()
-    assert report.result == AnnualReportResult.FAIL
+    assert report.result == ""
 
 
-def test_admin_import_shows_the_rows_errors(client, officer, society):
+def test_admin_import_shows_the_rows_errors_by_row_and_column_and_offers_no_confirm(client, officer, society):
     report = filed(society, 2025)
     client.force_login(officer)
     response = client.post(
@@ -199,8 +249,9 @@ def test_admin_import_shows_the_rows_errors(client, officer, society):
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "结果说明：请填写" in html and "该组织没有2030年度的年度报告" in html
-    assert "不会写入任何检查结果" in html
+    assert "<td>2</td><td>结果说明</td><td>请填写。</td>" in html
+    assert "<td>3</td><td>报告年度</td><td>该组织没有2030年度的年度报告。</td>" in html
+    assert "不会写入任何检查结果" in html and 'name="token"' not in html
     report.refresh_from_db()
     assert report.result == ""
 
@@ -244,3 +295,85 @@ def test_roles_without_the_right_cannot_import_or_download(client, make_officer,
         assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     index = client.get(reverse("annual_reports:index"))
     assert reverse("annual_reports:import_results") not in index.content.decode()
+
+
+def test_a_csv_file_is_imported_like_a_workbook_in_utf8_or_gb18030(officer, society, club):
+    society_report, club_report = filed(society, 2025), filed(club, 2025)
+    rows = [[society.uscc, 2025, "合格", "材料齐全"], [club.uscc, "2025年度", "基本合格", "财务报表附注不全"]]
+    outcome = import_annual_report_results(upload=upload(as_csv(rows, encoding="gb18030"), "结果.csv"), actor=officer)
+    assert outcome.applied
+    society_report.refresh_from_db()
+    club_report.refresh_from_db()
+    assert (society_report.result, club_report.result) == (AnnualReportResult.PASS, AnnualReportResult.BASIC_PASS)
+
+
+def test_a_csv_with_errors_sets_nothing_and_names_row_and_column(officer, society):
+    report = filed(society, 2025)
+    content = as_csv([[society.uscc, 2025, "合格", "材料齐全"], [society.uscc, "今年", "很好", ""]])
+    outcome = import_annual_report_results(upload=upload(content, "结果.csv"), actor=officer)
+    assert not outcome.applied
+    [row] = outcome.rows_with_errors
+    assert row.number == 3
+    assert [(error.column, error.message) for error in row.errors] == [
+        ("报告年度", "“今年”不是年份，请写成如2025。"),
+        ("检查结果", "“很好”不是有效的检查结果，可选：合格、基本合格、不合格。"),
+        ("结果说明", "请填写。"),
+    ]
+    report.refresh_from_db()
+    assert report.result == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"MZ\x90\x00 an executable renamed", "results.csv", "不是文本CSV文件"),
+        (b"%PDF-1.7 a document", "results.csv", "内容不是XLSX或CSV表格"),
+        ("名称,报告年度\n甲,2025\n".encode(), "results.csv", "表头缺少必需的列：统一社会信用代码、检查结果、结果说明"),
+        ("统一社会信用代码,报告年度,检查结果,结果说明\n".encode(), "results.csv", "表格中没有数据行"),
+    ],
+)
+def test_unusable_csv_files_are_refused_whole(officer, content, name, message):
+    with pytest.raises(ValidationError, match=message):
+        import_annual_report_results(upload=upload(content, name), actor=officer)
+
+
+def test_a_dry_run_sets_nothing_even_when_every_row_is_valid(officer, society):
+    report = filed(society, 2025)
+    outcome = import_annual_report_results(
+        upload=upload(as_xlsx([[society.uscc, 2025, "合格", "材料齐全"]])), actor=officer, dry_run=True
+    )
+    assert not outcome.applied and not outcome.has_errors and outcome.rows[0].report == report
+    report.refresh_from_db()
+    assert report.result == "" and not report.submitted_by.notifications.filter(message__contains="检查结果").exists()
+
+
+def test_results_only_for_submitted_reports_and_each_row_says_why_not(officer, tree, society, club):
+    draft_org = create_org(street=tree.zhanshan, name="湛山合唱团")
+    returned_org = create_org(street=tree.zhanshan, name="湛山舞蹈队")
+    missing_org = create_org(street=tree.zhanshan, name="湛山读书会")
+    checked = filed(society, 2025)
+    set_annual_report_result(report=checked, actor=officer, result=AnnualReportResult.PASS, reason="齐全")
+    submitted = filed(club, 2025)
+    user = UserFactory()
+    link_organization_account(user=user, organization=draft_org)
+    save_annual_report_draft(organization=draft_org, actor=user, year=2025, income=Decimal(1))
+    return_annual_report(report=filed(returned_org, 2025), actor=officer, reason="补充附件")
+    content = as_xlsx(
+        [
+            [club.uscc, 2025, "合格", "材料齐全"],
+            [draft_org.uscc, 2025, "合格", "x"],
+            [returned_org.uscc, 2025, "合格", "x"],
+            [society.uscc, 2025, "不合格", "x"],
+            [missing_org.uscc, 2025, "合格", "x"],
+        ]
+    )
+    outcome = import_annual_report_results(upload=upload(content), actor=officer)
+    assert not outcome.applied
+    assert [row.number for row in outcome.rows_with_errors] == [3, 4, 5, 6]
+    assert errors_of(outcome, 3) == "报告年度：该组织2025年度的年度报告还是草稿，尚未报送，不能设置检查结果。"
+    assert errors_of(outcome, 4) == "报告年度：该组织2025年度的年度报告已退回补正，尚未重新报送，不能设置检查结果。"
+    assert errors_of(outcome, 5) == "报告年度：该组织2025年度的年度报告已有检查结果（合格），不能再次设置。"
+    assert errors_of(outcome, 6) == "报告年度：该组织没有2025年度的年度报告。"
+    submitted.refresh_from_db()
+    checked.refresh_from_db()
+    assert submitted.result == "" and checked.result == AnnualReportResult.PASS

@@ -1,5 +1,6 @@
 """Annual reports: who must report, filing once per year by the organization, the officer's
-result with a reason, and results public per year."""
+result with a reason, and results public per year. The steps of a report (draft, submission,
+return for correction, result) are tested in test_annual_report_workflow.py."""
 
 import datetime
 import threading

@@ -319,6 +319,8 @@ def test_each_transition_of_the_table_is_allowed_to_its_party(tree, people, stat
         "applicant": "applicant",
         "federation": "federation",
         "decider": "street" if via_federation else "other_street",
+        # The first to examine it: the federation of a street that has one, else the street office.
+        "reviewer": "federation" if via_federation else "other_street",
     }
     actor = people[party[transition.party]]
     application.refresh_from_db()

@@ -1,6 +1,6 @@
 """Credit lists and penalties (DESIGN.md section 6): listing and removal through the services,
-the two-year moves of the daily review, overdue annual reports listed by the review, the public
-page and the scoped back office."""
+the two-year moves of the daily review, the public page and the scoped back office. Overdue
+annual reports are proposed by the review, not listed: tests/registry/test_credit_proposals.py."""
 
 import datetime
 import io
@@ -8,16 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from portal.site_structure import ensure_site_pages
-from registry.enums import CreditList, ListingCause, OrganizationKind, OrganizationStatus, PenaltyKind, Role
+from registry.enums import CreditList, ListingCause, OrganizationStatus, PenaltyKind, Role
 from registry.models import CreditListing, Organization, OrganizationChange
-from registry.selectors.annual_reports import must_report, must_report_filter
-from registry.selectors.credit import overdue_annual_report_organizations
-from registry.services.annual_reports import submit_annual_report
 from registry.services.credit import (
     CLEAN_YEARS_REASON,
     list_organization,
@@ -26,9 +23,8 @@ from registry.services.credit import (
     remove_listing,
     review_credit_lists,
 )
-from registry.services.roles import link_organization_account
 from registry.tasks import review_credit_lists_task
-from tests.factories import UserFactory, create_org
+from tests.factories import create_org
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +114,7 @@ def test_review_moves_abnormal_listings_after_two_years_only(org, officer):
     assert current(org, CreditList.ABNORMAL_ACTIVITY).exists()
 
     counts = review_credit_lists(today=TWO_YEARS_LATER)
-    assert counts == {"moved_to_serious": 1, "removed_from_serious": 0, "overdue_annual_reports": 0}
+    assert counts == {"moved_to_serious": 1, "removed_from_serious": 0, "proposed_for_missed_reports": 0}
     listing.refresh_from_db()
     serious = current(org, CreditList.SERIOUS_VIOLATION).get()
     assert listing.removed_on == TWO_YEARS_LATER and listing.moved_to == serious
@@ -189,8 +185,17 @@ def test_the_command_prints_the_counts(org, officer):
     list_abnormal(org, officer)
     out = io.StringIO()
     call_command("review_credit_lists", "--date", "2026-03-01", stdout=out)
-    assert "moved_to_serious: 1" in out.getvalue()
+    assert "moved_to_serious: 1（转入严重违法失信名单）" in out.getvalue()
     assert "removed_from_serious: 0" in out.getvalue()
+    assert "proposed_for_missed_reports: 0" in out.getvalue()
+
+
+def test_the_command_says_what_it_does_in_chinese_and_refuses_a_bad_date():
+    from registry.management.commands.review_credit_lists import Command
+
+    assert "拟列入活动异常名录" in str(Command.help) and "严重违法失信名单" in str(Command.help)
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("review_credit_lists", "--date", "2026-02-30")
 
 
 def test_the_task_runs_the_review(org, officer):
@@ -208,14 +213,36 @@ def test_the_public_page_shows_listings_and_penalties(client, org, officer):
         kind=PenaltyKind.WARNING,
         decided_on=datetime.date(2025, 1, 10),
         decision_number="青南民罚〔2025〕3号",
-        reason="内部事由",
+        reason="未按规定换届",
+        actor=officer,
+    )
+    record_penalty(
+        organization=org,
+        kind=PenaltyKind.FINE,
+        amount=Decimal("12500"),
+        decided_on=datetime.date(2025, 2, 10),
+        decision_number="青南民罚〔2025〕4号",
+        reason="违规收取会费",
+        actor=officer,
+    )
+    record_penalty(
+        organization=org,
+        kind=PenaltyKind.SUSPENSION,
+        suspended_from=datetime.date(2025, 3, 15),
+        suspended_until=datetime.date(2025, 6, 14),
+        decided_on=datetime.date(2025, 3, 10),
+        decision_number="青南民罚〔2025〕5号",
+        reason="超出业务范围开展活动",
         actor=officer,
     )
     html = client.get(f"/directory/{org.uscc}/").content.decode()
     assert "信用信息" in html
     assert "活动异常名录" in html and "通过登记的住所无法联系" in html
     assert "2024-03-01" in html and "2024-05-01" in html and "已恢复联系" in html
-    assert "警告" in html and "青南民罚〔2025〕3号" in html
+    assert "警告" in html and "青南民罚〔2025〕3号" in html and "2025-01-10" in html and "未按规定换届" in html
+    assert "罚款" in html and "罚款金额：12500.00元" in html and "违规收取会费" in html
+    assert "限期停止活动" in html and "停止活动期限：2025-03-15至2025-06-14" in html
+    assert "超出业务范围开展活动" in html
 
 
 def test_a_street_officers_admin_list_shows_only_its_street(client, tree, org, officer, make_officer):
@@ -247,117 +274,3 @@ def test_a_district_officer_lists_through_the_admin(client, org, officer):
     assert org.status == OrganizationStatus.ABNORMAL
     listing = CreditListing.objects.get()
     assert client.get(reverse("credit_listings:delete", args=[listing.pk])).status_code in (302, 403, 404)
-
-
-# --- Overdue annual reports feed the abnormal list (DESIGN.md sections 6 and 7) ---------------------
-
-REPORT_FACTS = {
-    "income": Decimal("1000.00"),
-    "expenditure": Decimal("800.00"),
-    "net_assets": Decimal("200.00"),
-    "staff": 1,
-    "volunteers": 5,
-    "activities": "开展志愿服务。",
-}
-GRACE_END_2025 = datetime.date(2026, 6, 30)  # the report on 2025 was due on 31 May 2026, plus 30 days
-DAY_AFTER_GRACE = GRACE_END_2025 + datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def new_org(tree):
-    """Founded in the first half of 2025: its report on 2025 is its only one due by mid-2026."""
-    return create_org(street=tree.zhanshan, name="湛山志愿者协会", founded_on=datetime.date(2025, 3, 1))
-
-
-def file_report(org, year):
-    user = UserFactory()
-    link_organization_account(user=user, organization=org)
-    return submit_annual_report(organization=org, actor=user, year=year, **REPORT_FACTS)
-
-
-def test_an_overdue_report_lists_the_organization_once_the_grace_period_has_passed(new_org):
-    assert review_credit_lists(today=GRACE_END_2025)["overdue_annual_reports"] == 0
-    assert not current(new_org, CreditList.ABNORMAL_ACTIVITY).exists()
-
-    counts = review_credit_lists(today=DAY_AFTER_GRACE)
-    assert counts == {"moved_to_serious": 0, "removed_from_serious": 0, "overdue_annual_reports": 1}
-    listing = current(new_org, CreditList.ABNORMAL_ACTIVITY).get()
-    assert (listing.cause, listing.listed_on, listing.listed_by) == (
-        ListingCause.MISSED_ANNUAL_REPORT,
-        DAY_AFTER_GRACE,
-        None,
-    )
-    assert listing.details == "2025年度的年度报告逾期未报送（截止日期后宽限30天）"
-    new_org.refresh_from_db()
-    assert new_org.status == OrganizationStatus.ABNORMAL
-
-
-def test_the_grace_period_is_a_setting(new_org, settings):
-    settings.REGISTRY_ANNUAL_REPORT_GRACE_DAYS = 10
-    assert review_credit_lists(today=datetime.date(2026, 6, 10))["overdue_annual_reports"] == 0
-    assert review_credit_lists(today=datetime.date(2026, 6, 11))["overdue_annual_reports"] == 1
-
-
-def test_a_filed_report_keeps_the_organization_off_the_list(new_org):
-    file_report(new_org, 2025)
-    assert review_credit_lists(today=DAY_AFTER_GRACE)["overdue_annual_reports"] == 0
-    assert not CreditListing.objects.exists()
-
-
-def test_community_groups_and_a_first_year_under_six_months_are_exempt(tree):
-    create_org(street=tree.zhanshan, kind=OrganizationKind.COMMUNITY_GROUP, founded_on=datetime.date(2020, 1, 1))
-    late = create_org(street=tree.zhanshan, founded_on=datetime.date(2025, 7, 1))
-    assert review_credit_lists(today=DAY_AFTER_GRACE)["overdue_annual_reports"] == 0
-    # Its second year is due like any other.
-    assert list(overdue_annual_report_organizations(datetime.date(2027, 7, 1))) == [late]
-
-
-def test_an_organization_is_not_listed_twice_for_the_same_missed_deadline(new_org, officer):
-    assert review_credit_lists(today=DAY_AFTER_GRACE)["overdue_annual_reports"] == 1
-    assert review_credit_lists(today=DAY_AFTER_GRACE + datetime.timedelta(days=1))["overdue_annual_reports"] == 0
-    assert CreditListing.objects.count() == 1
-
-    # An officer's removal is not undone by the next review for the same missed deadline ...
-    listing = current(new_org, CreditList.ABNORMAL_ACTIVITY).get()
-    remove_listing(listing=listing, actor=officer, reason="已核实暂停活动情况", on=datetime.date(2026, 7, 10))
-    assert review_credit_lists(today=datetime.date(2026, 7, 11))["overdue_annual_reports"] == 0
-    # ... but the next year's missed deadline lists it again, for that year.
-    assert review_credit_lists(today=datetime.date(2027, 7, 1))["overdue_annual_reports"] == 1
-    assert current(new_org, CreditList.ABNORMAL_ACTIVITY).get().details.startswith("2026年度")
-
-
-def test_an_organization_already_on_a_list_for_another_cause_is_left_alone(new_org, officer):
-    list_abnormal(new_org, officer, on=datetime.date(2026, 1, 5))
-    assert review_credit_lists(today=DAY_AFTER_GRACE)["overdue_annual_reports"] == 0
-    assert current(new_org, CreditList.ABNORMAL_ACTIVITY).get().cause == ListingCause.UNREACHABLE
-
-
-def test_overdue_years_are_those_of_the_filing_window_without_a_report(tree):
-    org = create_org(street=tree.zhanshan, founded_on=datetime.date(2010, 1, 1))
-    file_report(org, 2023)
-    overdue = overdue_annual_report_organizations(datetime.date(2026, 7, 1)).get()
-    # The window is the last five years (2021-2025); 2020 and before are left out.
-    assert overdue.overdue_years.split() == ["2021", "2022", "2024", "2025"]
-
-
-def test_overdue_organizations_are_found_in_one_query(tree, django_assert_num_queries):
-    for number in range(5):
-        create_org(street=tree.zhanshan, founded_on=datetime.date(2024, 1, number + 1))
-    create_org(street=tree.zhanshan, kind=OrganizationKind.COMMUNITY_GROUP)
-    with django_assert_num_queries(1):
-        assert len(overdue_annual_report_organizations(DAY_AFTER_GRACE)) == 5
-
-
-@pytest.mark.parametrize(
-    "founded_on",
-    [
-        None,
-        datetime.date(2024, 12, 31),
-        datetime.date(2025, 6, 30),
-        datetime.date(2025, 7, 1),
-        datetime.date(2026, 1, 1),
-    ],
-)
-def test_the_query_form_of_who_must_report_agrees_with_must_report(tree, founded_on):
-    org = create_org(street=tree.zhanshan, founded_on=founded_on)
-    assert Organization.objects.filter(must_report_filter(2025), pk=org.pk).exists() == must_report(org, 2025)

@@ -160,10 +160,15 @@ def test_an_application_returned_for_correction_awaits_the_organization_until_re
     today = datetime.date(2026, 1, 10)
     returned = [d for d in deadlines_for_organization(society, today) if d.key.startswith("application-returned")]
     assert len(returned) == 1
-    assert returned[0].due_on is None and returned[0].status == DeadlineStatus.DUE_SOON
+    change.refresh_from_db()
+    assert change.correct_by is not None and returned[0].due_on == change.correct_by
     assert returned[0].title == "补正后重新提交：变更登记申请"
     assert returned[0].url == reverse("account_application", args=[change.pk])
-    # Undated items sort as if due today: after what is overdue, before what is upcoming.
+    # One returned before correction deadlines were kept has none: it is due now, and undated items
+    # sort as if due today: after what is overdue, before what is upcoming.
+    change.__class__.objects.filter(pk=change.pk).update(correct_by=None)
+    returned = [d for d in deadlines_for_organization(society, today) if d.key.startswith("application-returned")]
+    assert returned[0].due_on is None and returned[0].status == DeadlineStatus.DUE_SOON
     assert [d.key for d in deadlines_for_organization(society, today)][-3:] == [
         "annual-report:2024",
         f"application-returned:{change.pk}",
@@ -286,10 +291,12 @@ def test_a_repeated_run_reads_the_same_few_queries_whatever_the_number_of_organi
         send_deadline_reminders(today=DUE - days(7))
 
     run_twice_with(1)
-    with django_assert_max_num_queries(3) as one:
+    # One query per dated source (annual reports, returned applications, venture reports, appeal
+    # windows), one for the applicants' own returned applications, one for the reminders already sent.
+    with django_assert_max_num_queries(6) as one:
         send_deadline_reminders(today=DUE - days(7))
     run_twice_with(3)
-    with django_assert_max_num_queries(3) as four:
+    with django_assert_max_num_queries(6) as four:
         assert send_deadline_reminders(today=DUE - days(7))["already_sent"] == 4
     assert len(one.captured_queries) == len(four.captured_queries)
 

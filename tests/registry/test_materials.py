@@ -68,15 +68,19 @@ def downloads(client, user, material) -> int:
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "expected"),
-    [("章程.pdf", PDF, "application/pdf"), ("场所.png", PNG, "image/png"), ("名单.xlsx", None, "spreadsheetml")],
+    ("name", "content", "expected", "kind"),
+    [
+        ("章程.pdf", PDF, "application/pdf", MaterialKind.CHARTER),
+        ("场所.png", PNG, "image/png", MaterialKind.CHARTER),
+        ("名单.xlsx", None, "spreadsheetml", MaterialKind.MEMBER_LIST),  # a spreadsheet only for a list
+    ],
 )
-def test_allowed_files_are_stored_under_a_random_private_name(application, name, content, expected):
+def test_allowed_files_are_stored_under_a_random_private_name(application, name, content, expected, kind):
     content = content if content is not None else xlsx_bytes()
     material = attach_material(
         application=application,
         actor=application.applicant,
-        kind=MaterialKind.CHARTER,
+        kind=kind,
         upload=SimpleUploadedFile(name, content),
     )
     assert expected in material.content_type

@@ -232,6 +232,15 @@ MATRIX = {
     ),
     "annual_reports:import_results": row("L A A A A D D D D D D", writes=True),
     "annual_reports:results_template": row("L A A A A D D D D D D"),
+    # Returning a report for correction: only officers who decide on the organization's reports
+    # (the district's registered organizations: not the city officer, not the street's).
+    "annual_reports:return": row(
+        {
+            "other": "L A D A D D D D D D D",
+            "own": "L A D A D D D D D D D",
+        },
+        writes=True, pk="annual_report",
+    ),
     "units:index": row("L A A A A A A A A A D"),
     "units:index_results": row("L A A A A A A A A A D"),
     "units:add": row("L A A A D D D D D D D", writes=True),
@@ -292,6 +301,13 @@ MATRIX = {
     "credit_listings:history_results": row("L A A A D D D D D D D", pk="credit_listing"),
     "credit_listings:usage": row("L A A A D D D D D D D", pk="credit_listing"),
     "credit_listings:inspect": row("L A A A D D D D D D D", pk="credit_listing"),
+    # The daily review's proposals: read like listings, decided (POST to the page) by city and
+    # district officers who manage the organization.
+    "credit_proposals:index": row("L A A A A A A A A A D"),
+    "credit_proposals:index_results": row("L A A A A A A A A A D"),
+    "credit_proposals:inspect": row(
+        {"own": "L A A A A D A A A D D", "other": "L A A A D D D D D D D"}, writes=True, pk="credit_proposal"
+    ),
     "penalties:index": row("L A A A A A A A A A D"),
     "penalties:index_results": row("L A A A A A A A A A D"),
     "penalties:add": row("L A A A D D D D D D D", writes=True),
@@ -625,6 +641,7 @@ MATRIX = {
     "account_claim": row("L A A A A A A A A A A", writes=True),
     "account_annual_reports": row("L A A A A A A A A A A"),
     "account_annual_report": row("L A A A A A A A A A A", year="annual_report.year"),
+    "annual_report_results": row("A A A A A A A A A A A"),
     "account_deadlines": row("L A A A A A A A A A A"),
     "account_notifications": row("L A A A A A A A A A A"),
     "account_verify": row("A A A A A A A A A A A", writes=True, uidb64=given("MQ"), token=given("bad-token")),
@@ -648,6 +665,9 @@ MATRIX = {
     ),
     "account_material_upload": row(
         {"own": "L D D D D D D D D D A", "other": "L D D D D D D D D D D"}, post_only=True, pk="application"
+    ),
+    "account_material_remove": row(
+        {"own": "L D D D D D D D D D A", "other": "L D D D D D D D D D D"}, post_only=True, pk="material"
     ),
     "material_download": row({"own": "L A D A A D A D D D A", "other": "L A D A D D D D D D D"}, pk="material"),
     "supervision_attachment_download": row(

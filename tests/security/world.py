@@ -30,9 +30,9 @@ from federation import models as federation
 from portal.demo import DEMO_USERS
 from registry import models as registry
 from registry.demo import ACCOUNT_ORGANIZATION_NAME, DEMO_COMMUNITY_NAME, DEMO_STREET_CODE
-from registry.enums import ApplicationAction, ApplicationKind, PenaltyKind, SupervisionKind
+from registry.enums import ApplicationAction, ApplicationKind, ListingCause, PenaltyKind, SupervisionKind
 from registry.services.applications import CLOSED_STATUSES, act_on_application, start_application
-from registry.services.credit import record_penalty
+from registry.services.credit import propose_listing, record_penalty
 from registry.services.roles import claim_organization, link_organization_account
 from registry.services.supervision import attach_supervision_file, record_supervision
 from tests.factories import PDF_BYTES, UserFactory, file_required_materials
@@ -104,6 +104,7 @@ KINDS = {
     "supervision": _by_organization(registry.SupervisionRecord, "organization"),
     "supervision_attachment": _by_organization(registry.SupervisionAttachment, "record__organization"),
     "credit_listing": _by_organization(registry.CreditListing, "organization"),
+    "credit_proposal": _by_organization(registry.CreditProposal, "organization"),
     "penalty": _by_organization(registry.AdministrativePenalty, "organization"),
     "unit": Kind(registry.AdministrativeUnit, own=Q(code=DEMO_STREET_CODE), other=Q(code="370202009")),
     "unit_role": Kind(
@@ -203,8 +204,9 @@ def build_world() -> dict[str, dict[str, object]]:
 
 
 def add_what_the_demo_lacks(today) -> None:
-    """Supervision records (with a file), penalties and claims, one for the account's organization
-    and one for an organization of another street, through the services officers use; and an
+    """Supervision records (with a file), penalties, claims and credit proposals, one for the
+    account's organization and one for an organization of another street, through the services
+    officers use (the daily review's for proposals); and an
     application (with its materials) of another street's organization, filed by its own account:
     every demo application is the demo account's."""
     people = users()
@@ -232,6 +234,15 @@ def add_what_the_demo_lacks(today) -> None:
         claim_organization(
             user=claimant, identifier=organization.uscc or organization.filing_number, statement="本人为负责人"
         )
+        if not organization.credit_proposals.exists() and not organization.credit_listings.filter(
+            removed_on__isnull=True
+        ):
+            propose_listing(
+                organization=organization,
+                cause=ListingCause.MISSED_ANNUAL_REPORT,
+                details="年度报告逾期未报送",
+                proposed_on=today,
+            )
     _file_another_organizations_change()
 
 

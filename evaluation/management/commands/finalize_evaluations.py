@@ -4,22 +4,27 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from evaluation.services.notices import finalize_ended_notices
 
 
 class Command(BaseCommand):
-    help = "Make final the evaluation cases whose public notice has ended with no open appeal, awarding their grades."
+    help = gettext_lazy("确定公示期已结束且无待处理复核申请或投诉的评估申请的等级（每日运行）。")
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="finalize as of this day (YYYY-MM-DD); today by default")
+        parser.add_argument("--date", help=gettext_lazy("按此日期确定等级（YYYY-MM-DD），默认为今天"))
 
     def handle(self, *args, date=None, **options):
         try:
             today = datetime.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError as error:
-            raise CommandError(f"--date must be YYYY-MM-DD: {date}") from error
+            raise CommandError(_("--date 须为 YYYY-MM-DD 格式的日期：%(date)s") % {"date": date}) from error
         finalized = finalize_ended_notices(today=today)
-        self.stdout.write(f"Evaluation cases finalized as of {today.isoformat()}: {sum(finalized.values())}")
+        self.stdout.write(
+            _("截至%(date)s确定等级的评估申请：%(count)d件")
+            % {"date": today.isoformat(), "count": sum(finalized.values())}
+        )
         for campaign, count in finalized.items():
-            self.stdout.write(f"  {campaign}: {count}")
+            self.stdout.write(_("  %(campaign)s：%(count)d件") % {"campaign": campaign, "count": count})

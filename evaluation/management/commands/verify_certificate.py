@@ -46,20 +46,23 @@ def _invalid(message: str) -> CommandError:
 
 
 class Command(BaseCommand):
-    help = "Verify an evaluation certificate by code or number, or offline from a JSON document."
+    @property
+    def help(self):  # argparse needs a str, not a lazy translation; asked when the parser is made
+        return _(
+            "查验评估等级证书：按查验码或证书编号查验数据库中的记录，或按发证机关公钥离线查验证书数据文件（JSON）。"
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("target", help="a verification code, a certificate number, or a JSON file")
+        parser.add_argument("target", help=_("查验码、证书编号或证书数据文件（JSON）"))
         parser.add_argument(
             "--public-key",
             dest="public_key",
-            help="PEM file of the issuer's public key for an offline check (default: the configured key that the "
-            "document's key_id names)",
+            help=_("离线查验所用的发证机关公钥（PEM文件）；默认使用本网站配置的、与文件中 key_id 相符的公钥"),
         )
         parser.add_argument(
             "--export",
             action="store_true",
-            help="print the JSON document of the certificate TARGET (code or number) instead of checking it",
+            help=_("输出证书（按查验码或证书编号）的数据文件（JSON），而不查验"),
         )
 
     def handle(self, *args, target, public_key=None, export=False, **options):
