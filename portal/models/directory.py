@@ -71,6 +71,10 @@ class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
                 "facets": _facets_for_template(form, facets, filters),
                 "results": page,
                 "paginator": paginator,
+                # A broad search (DirectorySearch): its facets count over the results only, or,
+                # above the limit, not at all.
+                "broad": search.broad,
+                "more_than": search.count if search.more else None,
                 "query_without_page": query.urlencode(),
             },
         )

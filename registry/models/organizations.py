@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import Category, FieldOfActivity, OrganizationKind, OrganizationStatus, UnitLevel
+from ..enums import Category, FieldOfActivity, OrganizationKind, OrganizationStatus, UnitLevel, choice_label
 from ..validators import normalize_uscc, validate_filing_number, validate_resident_id, validate_uscc_for_kind
 from .fields import EncryptedCharField
 from .units import AdministrativeUnit
@@ -141,6 +141,15 @@ class Organization(models.Model):
     def identifier(self) -> str:
         """The public key of an organization: its credit code, or its filing number."""
         return self.uscc or self.filing_number or ""
+
+    # The labels a list of organizations shows (get_kind_display() translates every label).
+    @property
+    def kind_label(self) -> str:
+        return choice_label(OrganizationKind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return choice_label(OrganizationStatus, self.status)
 
     def clean(self):
         """Rules that tie fields together; every form and service runs them via full_clean()."""

@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from ..enums import Category, FieldOfActivity, OrganizationKind, OrganizationStatus, UnitLevel
-from ..models import AdministrativeUnit, Organization
+from ..models import ActivityField, AdministrativeUnit, Organization
 from ..search import parse_query, text_condition
 from ..validators import FILING_NUMBER_RE, normalize_uscc
 from .organizations import public_organizations
@@ -122,8 +122,10 @@ def _facet_filter(name: str, values: list[str]) -> Q:
     if name == "path":
         return Q(category__in=[category for category in Category.values if _path_of(category) in values])
     if name == "activity":
-        # A subquery, not a join: the main query stays one row per organization.
-        return Q(pk__in=Organization.objects.filter(activity_fields__code__in=values).values("pk"))
+        # A subquery, not a join: the main query stays one row per organization. Of the links
+        # alone: joining the organizations in it too made it half again as slow.
+        links = Organization.activity_fields.through.objects.filter(activityfield__code__in=values)
+        return Q(pk__in=links.values("organization_id"))
     if name == "street":
         return Q(street__code__in=values)
     if name == "community":
@@ -269,9 +271,12 @@ def _street_choices(filters: DirectoryFilters, counts: dict[str, int]) -> list[t
     return [(code, unit_name, counts.get(code, 0)) for code, unit_name in streets.values_list("code", "name")]
 
 
-# Up to this many matches of a text search, the request reads them once and counts its facets
-# from that read; above it, each facet is one query that runs the text match again.
-MATCHES_COUNTED_IN_PYTHON = 10_000
+# Up to this many organizations to count over, a request reads them once and counts its facets
+# from that read. Above it (a common word, or filters alone, at city or national scale) counting
+# would read every match again for each facet: the request reads its results up to this many and
+# counts only over them (see `DirectorySearch`). Counting costs about 15 µs per organization on
+# SQLite here, so this keeps a counted search under the 100 ms target (docs/performance.md).
+MATCHES_COUNTED_IN_PYTHON = 5_000
 # A match as read for counting; each facet but activity reads one of its columns (by index), through
 # a function where the facet's value derives from the column's.
 MATCH_COLUMNS = ["pk", "kind", "category", "status", "street__code", "community__code"]
@@ -294,10 +299,32 @@ def _among(ids: list[int], field: str = "pk") -> Q:
     return Q(**{f"{field}__in": RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])})
 
 
+def _read(queryset: QuerySet[Organization]) -> list[tuple]:
+    """MATCH_COLUMNS of the queryset's organizations, at most one more than MATCHES_COUNTED_IN_PYTHON
+    (that one says there are more): the query stops there, however many match."""
+    return list(queryset.order_by().values_list(*MATCH_COLUMNS)[: MATCHES_COUNTED_IN_PYTHON + 1])
+
+
+def _activities(ids: list[int]) -> dict[int, set[str]]:
+    """The codes of each organization's fields of activity. The links are read without a join
+    (the handful of fields' codes apart): a third of the time for thousands of organizations."""
+    codes = dict(ActivityField.objects.values_list("pk", "code"))
+    activities = {pk: set() for pk in ids}
+    through = Organization.activity_fields.through.objects.filter(_among(ids, "organization_id"))
+    for pk, field_id in through.values_list("organization_id", "activityfield_id"):
+        activities[pk].add(codes[field_id])
+    return activities
+
+
+def _chosen_facets(filters: DirectoryFilters) -> set[str]:
+    chosen = {name for name in FACETS if getattr(filters, name)}
+    return chosen | {name for name, values in filters.extra.items() if values and name in _extra_facets}
+
+
 @dataclass(frozen=True)
 class _Matches:
-    """A text search's matches, read once: the rows (MATCH_COLUMNS) that pass every chosen
-    filter, those that fail one filter only (by its name), and each match's fields of activity."""
+    """Organizations read once for counting: the rows (MATCH_COLUMNS) that pass every chosen
+    filter, those that fail one filter only (by its name), and each one's fields of activity."""
 
     everywhere: list[tuple]
     only: dict[str, list[tuple]]
@@ -308,22 +335,11 @@ class _Matches:
         return self.everywhere + self.only.get(name, [])
 
 
-def _read_matches(filters: DirectoryFilters) -> _Matches | None:
-    """The matches of a text search with at most MATCHES_COUNTED_IN_PYTHON of them, sorted by the
-    chosen filters, from one query, then one for their fields of activity and one per other app's
-    chosen filter over their ids. None with no text search or more matches."""
-    query = _matchable(filters.q)
-    if not (_exact_identifier(query) or parse_query(query)):
-        return None
-    matches = _search(public_organizations(), query).order_by().values_list(*MATCH_COLUMNS)
-    rows = list(matches[: MATCHES_COUNTED_IN_PYTHON + 1])
-    if len(rows) > MATCHES_COUNTED_IN_PYTHON:
-        return None
+def _sort_matches(filters: DirectoryFilters, rows: list[tuple]) -> _Matches:
+    """The rows (every organization a request counts over) sorted by the chosen filters they pass,
+    with one query for their fields of activity and one per other app's chosen filter."""
     ids = [row[0] for row in rows]
-    activities = {pk: set() for pk in ids}
-    through = Organization.activity_fields.through.objects.filter(_among(ids, "organization_id"))
-    for pk, code in through.values_list("organization_id", "activityfield__code"):
-        activities[pk].add(code)
+    activities = _activities(ids)
     # Each chosen filter as a test of a match.
     tests = {}
     for name in FACETS:
@@ -353,14 +369,17 @@ def _read_matches(filters: DirectoryFilters) -> _Matches | None:
     return _Matches(everywhere=everywhere, only=dict(only), activities=activities)
 
 
-def _counts_of_matches(filters: DirectoryFilters, matches: _Matches) -> dict[str, list[tuple[str, str, int]]]:
-    """The facet counts from the read of a text search's matches (one query per other app's
-    facet over their ids, none for the registry's own)."""
+def _counts_of_matches(
+    filters: DirectoryFilters, matches: _Matches, uncounted: frozenset[str] = frozenset()
+) -> dict[str, list[tuple[str, str, int | None]]]:
+    """The facet counts from one read of the organizations counted over (one query per other
+    app's facet over their ids, none for the registry's own). The facets in `uncounted` list their
+    values with None for a count: streets and communities still those most frequent in the read."""
     result = {}
     for name in FACETS:
         counted = matches.counted_for(name)
         if name == "activity":
-            counts = Counter(chain.from_iterable(matches.activities[row[0]] for row in counted))
+            counts = Counter(chain.from_iterable(matches.activities.get(row[0], ()) for row in counted))
         else:
             index, derive = COLUMN_FACETS[name]
             counts = Counter(map(itemgetter(index), counted))
@@ -377,21 +396,28 @@ def _counts_of_matches(filters: DirectoryFilters, matches: _Matches) -> dict[str
             result[name] = _street_choices(filters, counts)
         elif name == "community":
             result[name] = _community_choices(filters, counts) if filters.street or filters.community else []
+        if name in uncounted:
+            result[name] = [(value, label, None) for value, label, _count in result[name]]
     result |= _extra_facet_counts(
-        filters, lambda name: Organization.objects.filter(_among([row[0] for row in matches.counted_for(name)]))
+        filters,
+        lambda name: Organization.objects.filter(_among([row[0] for row in matches.counted_for(name)])),
+        uncounted,
     )
     return result
 
 
 def _extra_facet_counts(
-    filters: DirectoryFilters, counted: Callable[[str], QuerySet]
-) -> dict[str, list[tuple[str, str, int]]]:
-    """The counts of the other apps' facets, each over `counted(its name)`. A facet derived from
-    another (`DirectoryFacet.derived_from`) reuses that one's counts when both count the same
-    rows: when neither is chosen."""
+    filters: DirectoryFilters, counted: Callable[[str], QuerySet], uncounted: frozenset[str] = frozenset()
+) -> dict[str, list[tuple[str, str, int | None]]]:
+    """The counts of the other apps' facets, each over `counted(its name)`, but those `uncounted`
+    (None, and no query). A facet derived from another (`DirectoryFacet.derived_from`) reuses that
+    one's counts when both count the same rows: when neither is chosen."""
     result, raw = {}, {}
     for facet in _extra_facets.values():
         source = _extra_facets.get(facet.derived_from or "")
+        if facet.name in uncounted:
+            result[facet.name] = [(value, label, None) for value, label in facet.choices()]
+            continue
         if source and not filters.extra.get(facet.name) and not filters.extra.get(source.name):
             if source.name not in raw:
                 raw[source.name] = source.counts(counted(source.name))
@@ -427,17 +453,55 @@ def _counts_by_query(filters: DirectoryFilters) -> dict[str, list[tuple[str, str
 
 class DirectorySearch:
     """One directory request: its sorted results and, for each filter, each value with the number
-    of results it would give, the other filters applied. A text search with at most
-    MATCHES_COUNTED_IN_PYTHON matches runs the text match (most of a query's cost) once: the
-    facets are counted from that read and the results fetched by id. Otherwise the results are
-    one query and the facets a constant number more."""
+    of results it would give, the other filters applied.
+
+    The text match (or, without one, the whole table) is most of a query's cost, so a request reads
+    what its facets count over once, up to MATCHES_COUNTED_IN_PYTHON organizations: its text
+    search's matches, or every public organization when only filters narrow it. Then:
+
+    - at most that many: the facets are counted from that read, the results fetched by id;
+    - more (a *broad* request: a common word at city or national scale): the results alone are
+      read, up to that many. If they are no more, they are the count and the facets count over
+      them, but the chosen filters' own values show no count (each would read every match again);
+      if they are more, the count is "more than MATCHES_COUNTED_IN_PYTHON", the first that many are
+      listed, and no facet shows counts;
+    - the plain directory (nothing narrows it) counts in the database: the portal keeps its counts.
+    """
 
     def __init__(self, filters: DirectoryFilters):
         self.filters = filters
 
     @cached_property
+    def _counted_over(self) -> list[tuple] | None:
+        if not self.filters.narrows():
+            return None
+        return _read(_search(public_organizations(), _matchable(self.filters.q)))
+
+    @cached_property
+    def broad(self) -> bool:
+        """More organizations to count over than are read: counts only over the results."""
+        return self._counted_over is not None and len(self._counted_over) > MATCHES_COUNTED_IN_PYTHON
+
+    @cached_property
+    def _results_read(self) -> list[tuple]:
+        """A broad request's results, up to one more than MATCHES_COUNTED_IN_PYTHON."""
+        if not _chosen_facets(self.filters):
+            return self._counted_over  # the same query
+        return _read(_filtered(self.filters))
+
+    @cached_property
+    def more(self) -> bool:
+        """More results than MATCHES_COUNTED_IN_PYTHON: they are not counted."""
+        return self.broad and len(self._results_read) > MATCHES_COUNTED_IN_PYTHON
+
+    @cached_property
     def _matches(self) -> _Matches | None:
-        return _read_matches(self.filters)
+        if self._counted_over is None or self.more:
+            return None
+        if not self.broad:
+            return _sort_matches(self.filters, self._counted_over)
+        rows = self._results_read
+        return _Matches(everywhere=rows, only={}, activities=_activities([row[0] for row in rows]))
 
     @cached_property
     def results(self) -> QuerySet[Organization]:
@@ -445,20 +509,29 @@ class DirectorySearch:
             return search_directory(self.filters)
         queryset = Organization.objects.filter(_among([row[0] for row in self._matches.everywhere]))
         query = _matchable(self.filters.q)
-        if not _exact_identifier(query):
+        if parse_query(query) and not _exact_identifier(query):
             queryset = _with_relevance(queryset, parse_query(query))
         return _sorted(queryset, self.filters)
 
     @cached_property
     def count(self) -> int | None:
-        """The number of results when the matches were read (no need to count them again)."""
+        """The number of results as read (no need to count them again): MATCHES_COUNTED_IN_PYTHON
+        when there are `more`; None for the plain directory."""
+        if self.more:
+            return MATCHES_COUNTED_IN_PYTHON
         return None if self._matches is None else len(self._matches.everywhere)
 
     @cached_property
-    def facets(self) -> dict[str, list[tuple[str, str, int]]]:
-        if self._matches is None:
+    def facets(self) -> dict[str, list[tuple[str, str, int | None]]]:
+        if self._counted_over is None:
             return _counts_by_query(self.filters)
-        return _counts_of_matches(self.filters, self._matches)
+        if not self.broad:
+            return _counts_of_matches(self.filters, self._matches)
+        if self.more:
+            # The results read (the first MATCHES_COUNTED_IN_PYTHON) only pick the streets offered.
+            sample = _Matches(everywhere=self._results_read, only={}, activities={})
+            return _counts_of_matches(self.filters, sample, frozenset(FACETS) | frozenset(_extra_facets))
+        return _counts_of_matches(self.filters, self._matches, frozenset(_chosen_facets(self.filters)))
 
 
 def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:

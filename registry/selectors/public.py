@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import Category, OrganizationKind, OrganizationStatus
+from ..enums import Category, OrganizationKind, OrganizationStatus, choice_label
 from ..models import Organization, OrganizationChange
 from ..models.organizations import PERSONAL_FIELDS
 from ..validators import normalize_uscc
@@ -66,13 +66,13 @@ def public_record(organization: Organization) -> dict:
         "uscc": organization.uscc,
         "filing_number": organization.filing_number,
         "kind": organization.kind,
-        "kind_label": _label(OrganizationKind, organization.kind),
+        "kind_label": choice_label(OrganizationKind, organization.kind),
         "category": organization.category or None,
-        "category_label": _label(Category, organization.category) if organization.category else None,
+        "category_label": choice_label(Category, organization.category) if organization.category else None,
         "activity_fields": [f.code for f in organization.activity_fields.all()],
         "activity_field_labels": [str(f) for f in organization.activity_fields.all()],
         "status": organization.status,
-        "status_label": _label(OrganizationStatus, organization.status),
+        "status_label": choice_label(OrganizationStatus, organization.status),
         "registration_authority": _unit_name(organization.registration_authority),
         "supervising_unit": organization.supervising_unit or None,
         "street": _unit_name(organization.street),
@@ -89,16 +89,6 @@ def public_record(organization: Organization) -> dict:
         "legal_representative": organization.legal_representative,
         "public_phone": organization.public_phone,
     }
-
-
-def _label(choices, value: str) -> str:
-    """A choice's label, as get_FOO_display() gives it but translating only that one label:
-    get_FOO_display() translates every label of the field to hash the choices, once per call,
-    which made that most of the open-data export's time (docs/performance.md)."""
-    try:
-        return str(choices(value).label)
-    except ValueError:  # a code no longer among the choices shows as itself, as get_FOO_display()
-        return value
 
 
 def _labelled(record: dict) -> dict:
