@@ -30,6 +30,9 @@ from ..security.rate_limits import rate_limited
 from ..site_cache import CachedViewRestrictions
 
 PAGE_SIZE = 20
+# What a result row shows (portal/directory/index.html): the rest of an organization (its search
+# document, its encrypted personal data) is neither read nor sorted with the rows.
+RESULT_FIELDS = ["name", "uscc", "filing_number", "kind", "status", "street__name", "community__name"]
 
 
 class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
@@ -55,7 +58,7 @@ class DirectoryPage(CachedViewRestrictions, RoutablePageMixin, Page):
             facets, count = site_cache.cached(
                 f"directory:all:{get_language()}", lambda: (search.facets, search.results.count())
             )
-        paginator = Paginator(search.results, PAGE_SIZE)
+        paginator = Paginator(search.results.only(*RESULT_FIELDS), PAGE_SIZE)
         if count is not None:
             paginator.count = count  # known already: no COUNT query
         page = paginator.get_page(request.GET.get("page"))

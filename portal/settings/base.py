@@ -109,6 +109,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
+    # For each connection (unless DATABASE_URL sets `?options=`): no JIT compilation, which took 50
+    # to 90 ms of a directory search whenever the planner expected many rows, more than it saved;
+    # and sorts and bitmaps in memory up to 32 MB, where the default 4 MB made a common word's
+    # matches a lossy bitmap (every row of a page rechecked) and its sort spill to disk
+    # (docs/performance.md, docs/deployment.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off -c work_mem=32MB")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Local memory by default; REDIS_URL moves cache and sessions to Redis so that several app

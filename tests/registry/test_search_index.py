@@ -127,3 +127,16 @@ def test_postgresql_search_uses_the_gin_index(demo):
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = queryset.explain()
     assert "registry_org_search_trigrams" in plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_connections_compile_no_jit_and_sort_in_memory():
+    """The settings' connection options reach the server (docs/deployment.md)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "32MB"
