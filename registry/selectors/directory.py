@@ -509,8 +509,9 @@ class DirectorySearch:
             return search_directory(self.filters)
         queryset = Organization.objects.filter(_among([row[0] for row in self._matches.everywhere]))
         query = _matchable(self.filters.q)
-        if parse_query(query) and not _exact_identifier(query):
-            queryset = _with_relevance(queryset, parse_query(query))
+        terms = [] if _exact_identifier(query) else parse_query(query)
+        if terms:
+            queryset = _with_relevance(queryset, terms)
         return _sorted(queryset, self.filters)
 
     @cached_property
@@ -528,11 +529,11 @@ class DirectorySearch:
         if not self.broad:
             return _counts_of_matches(self.filters, self._matches)
         if self.more:
-            # The results read (the first MATCHES_COUNTED_IN_PYTHON) only pick the streets offered.
+            # The results as read (that many of them, in no order) only pick the streets offered.
             sample = _Matches(everywhere=self._results_read, only={}, activities={})
             return _counts_of_matches(self.filters, sample, frozenset(FACETS) | frozenset(_extra_facets))
         return _counts_of_matches(self.filters, self._matches, frozenset(_chosen_facets(self.filters)))
 
 
-def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int]]]:
+def facet_counts(filters: DirectoryFilters) -> dict[str, list[tuple[str, str, int | None]]]:
     return DirectorySearch(filters).facets

@@ -1,14 +1,15 @@
 """The scale-out stack on Redis (REDIS_URL): cache and sessions in Redis, the page cache shared
 through it, and background tasks on Redis Queue (TASKS_BACKEND=rq), run here by an in-process burst
-worker. Each test works under keys of its own (a cache key prefix, a queue named for the test) and
-removes them afterwards, so a developer's Redis data is never touched. Without REDIS_URL the tests
-marked `redis` are skipped."""
+worker and, on PostgreSQL, by a worker process of its own. Each test works under keys of its own (a
+cache key prefix, a queue named for the test) and removes them afterwards, so a developer's Redis
+data is never touched. Without REDIS_URL the tests marked `redis` are skipped."""
 
 import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import django_rq
 import pytest
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.cache import SessionStore
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django_tasks import TaskResultStatus, task_backends
 from redis import Redis
 from rq import SimpleWorker
@@ -159,10 +161,61 @@ def test_a_failing_task_is_reported_failed(rq_queue, db):
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "TASKS_BACKEND")}
-    environment.update(DJANGO_SETTINGS_MODULE="portal.settings.dev", **env)
+    environment.update({"DJANGO_SETTINGS_MODULE": "portal.settings.dev", **env})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True
     )
+
+
+def database_url() -> str:
+    """The test database as DATABASE_URL, for a process of its own."""
+    db = connection.settings_dict
+    user = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+    return f"postgres://{user}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_task_enqueued_by_the_web_process_runs_in_a_separate_worker_process(rq_queue, tmp_path):
+    """The deployment's split: the web process only enqueues; `manage.py rqworker`, another process
+    with its own connections, takes the job from Redis, runs it against the database and stores its
+    result where the web process reads it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process reaches the test database over a connection: PostgreSQL only")
+    name, _in_process_worker = rq_queue
+    user = UserFactory(username="rq-process", email="rq-process@example.com")
+    notification = Notification.objects.create(user=user, message="独立工作进程发送的通知。")
+    result = send_notification_email.using(queue_name=name).enqueue(notification.pk)
+    assert result.status == TaskResultStatus.READY
+
+    # The worker's settings: those of TASKS_BACKEND=rq, with this test's queue beside "default".
+    (tmp_path / "worker_settings.py").write_text(
+        "from portal.settings.dev import *\n"
+        f"RQ_QUEUES = {{**RQ_QUEUES, {name!r}: {{'URL': REDIS_URL}}}}\n"
+        f"TASKS = {{'default': {{**TASKS['default'], 'QUEUES': ['default', {name!r}]}}}}\n"
+    )
+    worker = manage(
+        "rqworker",
+        name,
+        "--burst",
+        DJANGO_SETTINGS_MODULE="worker_settings",
+        PYTHONPATH=os.pathsep.join([str(tmp_path), str(BASE_DIR)]),
+        TASKS_BACKEND="rq",
+        REDIS_URL=REDIS_URL,
+        DATABASE_URL=database_url(),
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        PERSONAL_DATA_KEY_FILE=str(settings.PERSONAL_DATA_KEY_FILE),
+    )
+    assert worker.returncode == 0, worker.stderr
+
+    result.refresh()
+    assert result.status == TaskResultStatus.SUCCESSFUL, result.errors[0].traceback if result.errors else ""
+    assert result.return_value is True
+    # The worker sent the mail (its console backend printed it); this process sent nothing.
+    assert "To: rq-process@example.com" in worker.stdout
+    assert mail.outbox == []
 
 
 @pytest.mark.redis
