@@ -287,31 +287,25 @@ class CreditProposalInspectView(ActionFormsMixin, ScopedInspectView):
         return self.request.user.has_perm(PROPOSAL_DECISION, self.object)
 
     def action_handlers(self) -> dict:
-        return {"confirm": self._confirm, "dismiss": self._dismiss}
+        return {
+            "confirm": lambda: self._decide(
+                "confirm",
+                ConfirmProposalForm,
+                confirm_credit_proposal,
+                gettext("已将该组织列入活动异常名录，并已通知该组织。"),
+            ),
+            "dismiss": lambda: self._decide(
+                "dismiss", DismissProposalForm, dismiss_credit_proposal, gettext("已决定不予列入。")
+            ),
+        }
 
-    def _confirm(self):
-        form = ConfirmProposalForm(self.request.POST)
-
-        def write(data):
-            confirm_credit_proposal(
-                proposal=self.object, actor=self.request.user, on=data["decided_on"], reason=data["decision_reason"]
-            )
-
-        if self.run_form(form, "confirm", write):
-            return gettext("已将该组织列入活动异常名录，并已通知该组织。")
-        return None
-
-    def _dismiss(self):
-        form = DismissProposalForm(self.request.POST)
+    def _decide(self, name: str, form_class, decide, done: str) -> str | None:
+        """Run one decision's form; `decide` is its service. The message on success, else None."""
 
         def write(data):
-            dismiss_credit_proposal(
-                proposal=self.object, actor=self.request.user, on=data["decided_on"], reason=data["decision_reason"]
-            )
+            decide(proposal=self.object, actor=self.request.user, on=data["decided_on"], reason=data["decision_reason"])
 
-        if self.run_form(form, "dismiss", write):
-            return gettext("已决定不予列入。")
-        return None
+        return done if self.run_form(form_class(self.request.POST), name, write) else None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
